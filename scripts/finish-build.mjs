@@ -1,0 +1,5 @@
+// Marks the compiled CLI executable so `npm link` / `npx forge-loop` can run it directly.
+import { chmodSync, existsSync } from "node:fs";
+
+const cli = new URL("../dist/cli.js", import.meta.url);
+if (existsSync(cli)) chmodSync(cli, 0o755);

@@ -1,0 +1,45 @@
+/**
+ * Secrets never reach a log: tokens and keys are replaced before any line is written to
+ * the event log, the JSONL stream or a transcript.
+ */
+
+const patterns: RegExp[] = [
+  /\bgh[pousr]_[A-Za-z0-9]{20,}\b/g, // GitHub tokens
+  /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g,
+  /\bsk-ant-[A-Za-z0-9_-]{20,}\b/g, // Anthropic keys
+  /\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}\b/g, // OpenAI keys
+  /\bxox[abposr]-[A-Za-z0-9-]{10,}\b/g, // Slack tokens
+  /\bAKIA[0-9A-Z]{16}\b/g, // AWS access key ids
+  /(\bBearer\s+)[A-Za-z0-9._~+/-]{16,}=*/gi,
+  /(https?:\/\/[^:/\s@]+:)[^@\s]{8,}(@)/g, // credentials in URLs
+];
+
+/** Values of these environment variables are redacted wherever they appear verbatim. */
+const secretEnvNames = /(TOKEN|SECRET|PASSWORD|API_KEY|APIKEY|PRIVATE_KEY)/i;
+
+export function redact(text: string, extraSecrets: readonly string[] = envSecrets()): string {
+  let out = text;
+  for (const secret of extraSecrets) {
+    if (secret.length >= 8) out = out.split(secret).join("[REDACTED]");
+  }
+  for (const pattern of patterns) {
+    out = out.replace(pattern, (match, prefix?: string, suffix?: string) =>
+      typeof prefix === "string" && match.startsWith(prefix)
+        ? `${prefix}[REDACTED]${typeof suffix === "string" ? suffix : ""}`
+        : "[REDACTED]",
+    );
+  }
+  return out;
+}
+
+let cached: { env: NodeJS.ProcessEnv; values: string[] } | undefined;
+
+/** Secret-looking values from the environment (cached per environment object). */
+export function envSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
+  if (cached?.env === env) return cached.values;
+  const values = Object.entries(env)
+    .filter(([name, value]) => secretEnvNames.test(name) && value && value.length >= 8)
+    .map(([, value]) => value as string);
+  cached = { env, values };
+  return values;
+}

@@ -1,0 +1,27 @@
+/**
+ * The durable event log. SQLite (WAL) is the only implementation built now; the
+ * interface is what a PostgreSQL log would implement when one host is not enough
+ * (ARCHITECTURE.md "Scaling past one machine").
+ */
+import type { AppendInput, AppendResult, StoredEvent } from "../contract/envelope.js";
+
+export interface ChainReport {
+  ok: boolean;
+  /** Rows checked. */
+  checked: number;
+  /** The first row whose stored chain hash differs from the recomputed one. */
+  firstBroken?: { sequence: number; eventId: string; expected: string; stored: string | null };
+}
+
+export interface EventLog {
+  /** Idempotent: an existing idempotency key returns the stored event and writes nothing. */
+  append(input: AppendInput): AppendResult;
+  /** All or nothing, in one transaction. */
+  appendBatch(inputs: readonly AppendInput[]): AppendResult[];
+  /** Events with sequence > `after`, oldest first, at most `limit`. */
+  since(after: number, limit?: number): StoredEvent[];
+  /** Highest sequence, 0 when empty. */
+  head(): number;
+  verifyChain(): ChainReport;
+  close(): void;
+}
