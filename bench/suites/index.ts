@@ -1,4 +1,9 @@
 import type { BenchSuite } from "../harness.js";
+import { foldSuite } from "./fold.js";
+import { jsonlSuite } from "./jsonl.js";
+import { logSuite } from "./log.js";
+import { mirrorSuite } from "./mirror.js";
+import { projectionsSuite } from "./projections.js";
 
 /** Every benchmark suite; each room adds its own. */
-export const suites: BenchSuite[] = [];
+export const suites: BenchSuite[] = [projectionsSuite, logSuite, jsonlSuite, mirrorSuite, foldSuite];

@@ -4,6 +4,14 @@
  */
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { register as registerDemo } from "./commands/demo.js";
+import { register as registerDoctor } from "./commands/doctor.js";
+import { register as registerInit } from "./commands/init.js";
+import { register as registerIssue } from "./commands/issue.js";
+import { register as registerMirror } from "./commands/mirror.js";
+import { register as registerOperate } from "./commands/operate.js";
+import { register as registerRun } from "./commands/run.js";
+import { register as registerTui } from "./commands/tui.js";
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -18,5 +26,13 @@ export function buildProgram(): Command {
     .version(packageVersion(), "-V, --version")
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
+  registerDemo(program);
+  registerDoctor(program);
+  registerInit(program);
+  registerIssue(program);
+  registerMirror(program);
+  registerOperate(program);
+  registerRun(program);
+  registerTui(program);
   return program;
 }

@@ -31,16 +31,32 @@ export interface Tracker {
   removeLabel(issue: number, label: string): Promise<void>;
   comment(issue: number, body: string): Promise<void>;
   close(issue: number, comment?: string): Promise<void>;
+  /**
+   * Makes sure the loop's labels exist (`forge-loop init --create-labels`). GitHub needs
+   * them created; the local tracker has nothing to do and says so in `note`.
+   */
+  ensureLabels(labels: string[]): Promise<LabelSetup>;
+}
+
+export interface LabelSetup {
+  created: string[];
+  existing: string[];
+  note?: string;
 }
 
 export interface PullRequest {
   number: number;
+  /** The issue the pull request works on. */
+  issue: number;
+  title: string;
   url: string;
   branch: string;
   base: string;
   draft: boolean;
   state: "open" | "merged" | "closed";
   headSha?: string;
+  /** The commit the merge produced on the base branch. */
+  mergedSha?: string;
 }
 
 export interface OpenPullRequestInput {

@@ -21,6 +21,8 @@ export interface WorkerSpec {
   stallTimeoutMs: number;
   /** Wall clock limit (`timeout`). */
   wallTimeoutMs: number;
+  /** Between SIGTERM and SIGKILL when the worker is stopped (default 10 000). */
+  killGraceMs?: number;
   /** Names of environment variables passed through from the engine's environment. */
   envAllow: string[];
   /** Extra variables set for this worker (never logged unredacted). */
@@ -34,6 +36,8 @@ export type WorkerProgress =
       type: "observation";
       what: "tool" | "message" | "retry_wait" | "todo" | "error";
       summary: string;
+      /** For `retry_wait`: how long the agent said it will wait before retrying. */
+      waitMs?: number;
     }
   | { type: "tool_started"; id: string; name: string }
   | { type: "tool_finished"; id: string }

@@ -9,8 +9,17 @@ export interface ChainReport {
   ok: boolean;
   /** Rows checked. */
   checked: number;
+  /** Rows of a Python database written before its chain existed (NULL hash): not verifiable. */
+  unchained?: number;
   /** The first row whose stored chain hash differs from the recomputed one. */
-  firstBroken?: { sequence: number; eventId: string; expected: string; stored: string | null };
+  firstBroken?: {
+    sequence: number;
+    eventId: string;
+    expected: string;
+    stored: string | null;
+    /** The column that disagrees: `chain_hash`, or `event_hash` / `prev_hash` in a #338 Python database. */
+    column?: string;
+  };
 }
 
 export interface EventLog {

@@ -209,6 +209,26 @@ export interface ScorecardRow {
   leadTimeCount: number;
   costUsdTotal: number;
   costUsdMerged: number;
+  /**
+   * Bookkeeping behind the counts (a reducer sees one event at a time): the tasks under
+   * way, oldest first, bounded; a task leaves when it completes.
+   */
+  openTasks: ScorecardTaskMark[];
+  /** Issues whose merge was counted lately, so a merge reported twice (legacy) counts once. */
+  recentMerges: number[];
+}
+
+/** What the scorecard remembers about one task under way. */
+export interface ScorecardTaskMark {
+  issue: number;
+  /** When the task was first planned or dispatched: lead time runs from here to the merge. */
+  firstSeenAt: string;
+  /** Latest attempt started (0 before any), and whether it still runs. */
+  attempt: number;
+  running: boolean;
+  /** Whether the task got a verdict yet: only its first one counts for first-pass acceptance. */
+  critiqued: boolean;
+  merged: boolean;
 }
 
 /** All projections, one keyed collection each. */

@@ -36,6 +36,14 @@ export interface QueueDepth {
 
 export type NackResult = "requeued" | "dead";
 
+/** An expired lease after `reclaimExpired`: back to ready, or dead past `maxAttempts`. */
+export type ReclaimedItem = QueueItem & { state: "ready" | "dead" };
+
+export interface QueueOptions {
+  /** Claims after which a nack or an expired lease sends the item to the dead list. */
+  maxAttempts: number;
+}
+
 /** Thrown when an ack, nack or heartbeat carries a lease token that is no longer current. */
 export class StaleLeaseError extends Error {
   constructor(
@@ -59,7 +67,7 @@ export interface Queue {
   /** Back to the queue after `delayMs`, or dead after `maxAttempts` claims. */
   nack(id: number, token: string, opts: { delayMs: number; error?: string }): NackResult;
   /** Leases past their expiry go back to ready (or dead past `maxAttempts`); returns them. */
-  reclaimExpired(): QueueItem[];
+  reclaimExpired(): ReclaimedItem[];
   /** The live item for a key, if any. */
   get(dedupeKey: string): (QueueItem & { state: "ready" | "leased" }) | undefined;
   /** Removes a live item that is not leased (e.g. a retry that replaces a delayed item). */

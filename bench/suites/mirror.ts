@@ -1,0 +1,274 @@
+/**
+ * The legacy mirror on a realistic 1M-line runner JSONL (BENCH_SCALE scales it), beside
+ * reading and JSON.parse-ing the same file in the same run:
+ * - mirror into a fresh event log (target < 10 s at scale 1, scaled with the size);
+ * - mirror the same file again: every event a duplicate, nothing appended;
+ * - mirror into a fresh store with the projections folding every append (what the CLI
+ *   does), for the record.
+ */
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { asciiEscapeJson } from "../../src/store/contract/canonical-json.js";
+import { openEventLog } from "../../src/store/log/sqlite-event-log.js";
+import { type MirrorSummary, mirrorFile } from "../../src/store/mirror/mirror.js";
+import { openStore } from "../../src/store/store.js";
+import { type BenchFigure, type BenchSuite, msSince } from "../harness.js";
+
+const LINES = 1_000_000;
+const TARGET_S = 10;
+const PR = "https://github.com/acme/app/pull/";
+
+/** `json.dumps(record)`: ", " and ": " separators, non-ASCII escaped. */
+function pyDumps(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pyDumps).join(", ")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${pyDumps(k)}: ${pyDumps(v)}`)
+      .join(", ")}}`;
+  }
+  return asciiEscapeJson(JSON.stringify(value));
+}
+
+/**
+ * One runner tick of three workers, as the Python runner logs it: selection, dispatch,
+ * session transitions, watchdog warnings, worker results, critic verdicts, merges, the
+ * tick summary, reaping, plus kinds the mirror does not map. About 40 lines.
+ */
+function tickRecords(run: number, tick: number, t0: number): Record<string, unknown>[] {
+  let ms = t0;
+  const ts = () => {
+    ms += 137;
+    return new Date(ms).toISOString();
+  };
+  const issues = [0, 1, 2].map((w) => 100 + ((tick * 3 + w) % 400));
+  const out: Record<string, unknown>[] = [];
+  if (tick === 0) out.push({ ts: ts(), kind: "loop_start", parallel: 3, runner_id: `host-${run}` });
+  out.push({ ts: ts(), kind: "tick_start", tick, issues });
+  out.push({ ts: ts(), kind: "maestro_plan", tick, order: issues, rationale: "oldest first" });
+  out.push({
+    ts: ts(),
+    kind: "po_done",
+    tick,
+    expanded: issues.slice(0, 2),
+    skipped: issues.slice(2),
+    outcomes: [],
+  });
+  const outcomes: Record<string, unknown>[] = [];
+  issues.forEach((issue, w) => {
+    const session = `sess-${run}-${tick}-${w}`;
+    const title = `Résumé parser – handle “smart quotes” in PR bodies (#${issue})`;
+    out.push({
+      ts: ts(),
+      kind: "worker_start",
+      tick,
+      issue,
+      branch: `loop/${issue}`,
+      worktree: `/home/loop/.forge/worktrees/app/loop-${issue}`,
+      title,
+      risk_gated: false,
+      past_attempts: w,
+    });
+    for (const [prior, next] of [
+      ["", "DISPATCHED"],
+      ["DISPATCHED", "RUNNING"],
+      ["RUNNING", "AWAITING_CRITIC"],
+    ]) {
+      out.push({
+        ts: ts(),
+        kind: "worker_session_transition",
+        session_id: session,
+        issue,
+        prior_state: prior,
+        new_state: next,
+        reason: "progress",
+        pr_url: next === "AWAITING_CRITIC" ? `${PR}${issue}` : null,
+      });
+    }
+    for (let k = 0; k < 5; k++)
+      out.push({
+        ts: ts(),
+        kind: "worker_progress",
+        issue,
+        tool: "Bash",
+        summary: `npm test -- --run src/parser.test.ts (${k})`,
+      });
+    if (w === 2)
+      out.push({ ts: ts(), kind: "watchdog_worker_stuck", issue, idle_s: 930, stuck_after_s: 900 });
+    const status = w === 1 && tick % 4 === 0 ? "failed" : "open";
+    const pr = status === "open" ? `${PR}${issue}` : null;
+    out.push({
+      ts: ts(),
+      kind: "worker_done",
+      tick,
+      issue,
+      status,
+      pr_url: pr,
+      duration_s: 812.4,
+      error: status === "failed" ? "exit 1: 3 tests failed" : null,
+    });
+    if (pr) {
+      const blocked = w === 0 && tick % 3 === 0;
+      out.push({
+        ts: ts(),
+        kind: "critic_done",
+        issue,
+        pr,
+        verdict: blocked ? "blocked" : "approved",
+        reasons: blocked ? ["sev2: no test for the error path"] : [],
+        duration_s: 41.2,
+        sev_counts: { sev1: 0, sev2: blocked ? 1 : 0, sev3: 2 },
+        parse_retries: 0,
+        findings: [
+          {
+            severity: "sev3",
+            category: "style",
+            file: "src/parser.ts",
+            line: 12,
+            message: "naming",
+          },
+        ],
+      });
+      if (!blocked)
+        out.push({
+          ts: ts(),
+          kind: "post_critic_automerge_enabled",
+          issue,
+          pr,
+          method: "squash",
+          detail: null,
+        });
+      outcomes.push({
+        issue,
+        title,
+        pr_url: pr,
+        status: blocked ? "open" : "merged",
+        duration_s: 812.4,
+        error: null,
+      });
+    } else {
+      outcomes.push({
+        issue,
+        title,
+        pr_url: null,
+        status,
+        duration_s: 812.4,
+        error: "exit 1: 3 tests failed",
+      });
+    }
+  });
+  out.push({
+    ts: ts(),
+    kind: "tick_done",
+    tick,
+    merged: outcomes.filter((o) => o.status === "merged").map((o) => o.issue),
+    outcomes,
+  });
+  for (const o of outcomes)
+    out.push({ ts: ts(), kind: "worktree_reaped", issue: o.issue, status: o.status });
+  out.push({ ts: ts(), kind: "sprint_consolidated", tick, merged: 2, failed: 1 });
+  return out;
+}
+
+/** Writes about `lines` lines; the runner restarts (tick 0 again) every 500 ticks. */
+function writeLegacyFile(path: string, lines: number): number {
+  const fd = openSync(path, "w");
+  let written = 0;
+  let t0 = Date.UTC(2026, 5, 5, 9, 0, 0);
+  try {
+    for (let n = 0; written < lines; n++) {
+      const records = tickRecords(Math.floor(n / 500), n % 500, t0);
+      t0 += 60_000;
+      writeSync(fd, records.map((r) => `${pyDumps(r)}\n`).join(""));
+      written += records.length;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return written;
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** The floor: read the whole file and JSON.parse every line. */
+function parseBaseline(path: string): number {
+  gc();
+  const start = process.hrtime.bigint();
+  let count = 0;
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (line === "") continue;
+    JSON.parse(line);
+    count += 1;
+  }
+  if (count === 0) throw new Error("empty file");
+  return msSince(start);
+}
+
+async function timed(
+  run: () => Promise<MirrorSummary>,
+): Promise<{ ms: number; summary: MirrorSummary }> {
+  gc();
+  const start = process.hrtime.bigint();
+  const summary = await run();
+  return { ms: msSince(start), summary };
+}
+
+export const mirrorSuite: BenchSuite = {
+  name: "mirror",
+  async run(ctx) {
+    const lines = Math.max(1000, Math.round(LINES * ctx.scale));
+    const path = join(ctx.tmpDir, "loop-runner-events.jsonl");
+    const written = writeLegacyFile(path, lines);
+    ctx.log(`wrote ${written} legacy lines`);
+    const baselineMs = parseBaseline(path);
+    const baseline = {
+      name: "readFileSync + JSON.parse per line",
+      value: baselineMs / 1000,
+      unit: "s",
+    };
+    const target = { op: "<" as const, value: TARGET_S * (written / LINES), unit: "s" };
+
+    const log = openEventLog(join(ctx.tmpDir, "log.db"), { mode: "writer" });
+    const first = await timed(() => mirrorFile(log, path));
+    ctx.log(
+      `first pass: ${first.summary.eventsAppended} events, unmapped ${[...first.summary.unmapped].map(([k, v]) => `${k}×${v}`).join(", ")}`,
+    );
+    const again = await timed(() => mirrorFile(log, path));
+    log.close();
+
+    const store = openStore(join(ctx.tmpDir, "store.db"), { mode: "writer" });
+    const withProjections = await timed(() => mirrorFile(store.log, path));
+    store.close();
+
+    const figure = (name: string, ms: number, notes: string, withTarget: boolean): BenchFigure => ({
+      name,
+      value: ms / 1000,
+      unit: "s",
+      baseline,
+      ratio: ms / baselineMs,
+      ...(withTarget ? { target } : {}),
+      notes,
+    });
+    return [
+      figure(
+        `mirror ${written} legacy lines into a fresh log`,
+        first.ms,
+        `${first.summary.eventsAppended} events appended (${Math.round(first.summary.eventsAppended / (first.ms / 1000))}/s)`,
+        true,
+      ),
+      figure(
+        `mirror the same ${written} lines again (all duplicates)`,
+        again.ms,
+        `${again.summary.duplicatesSkipped} duplicates, ${again.summary.eventsAppended} appended`,
+        true,
+      ),
+      figure(
+        `mirror ${written} legacy lines into a fresh store (projections folding)`,
+        withProjections.ms,
+        `${withProjections.summary.eventsAppended} events, every projection folded in the same transactions`,
+        false,
+      ),
+    ];
+  },
+};

@@ -1,0 +1,197 @@
+/**
+ * Projections, snapshots and replay on a realistic engine stream (test/support/engine-stream):
+ * - append with projections, one event per transaction, beside a bare INSERT (p99 < 1 ms);
+ * - batched append with projections beside the log alone (≥ 40 % of its rate);
+ * - rebuild() beside a bare scan of the same rows (< 5 s for 1M events);
+ * - stateAt to random sequences for a few snapshot intervals K (p95 < 30 ms), which is how
+ *   the default K (store.ts) was chosen.
+ */
+import { join } from "node:path";
+import { inflateRawSync } from "node:zlib";
+import Database from "better-sqlite3";
+import { openEventLog } from "../../src/store/log/sqlite-event-log.js";
+import { DEFAULT_SNAPSHOT_EVERY, openStore } from "../../src/store/store.js";
+import { type AppendInput, canonicalJson } from "../../src/store/contract/index.js";
+import { engineStream, prng } from "../../test/support/engine-stream.js";
+import { type BenchFigure, type BenchSuite, msSince, percentile } from "../harness.js";
+
+const BATCH = 1000;
+const SINGLES = 2000;
+const SEEKS = 200;
+
+export const projectionsSuite: BenchSuite = {
+  name: "projections",
+  async run(ctx) {
+    const total = Math.max(BATCH * 10, Math.round(1_000_000 * ctx.scale));
+    const label = total >= 1_000_000 ? `${total / 1_000_000}M` : `${Math.round(total / 1000)}k`;
+    const stream = engineStream({ seed: 7 });
+    // next(), not for…of: leaving a for…of would close the generator.
+    const take = (n: number): AppendInput[] =>
+      Array.from({ length: n }, () => stream.next().value as AppendInput);
+    const figures: BenchFigure[] = [];
+    const storePath = join(ctx.tmpDir, "events.db");
+    const plainPath = join(ctx.tmpDir, "plain.db");
+    const store = openStore(storePath, { mode: "writer" });
+    const plain = openEventLog(plainPath, { mode: "writer" });
+
+    // Batched append: the same batches into both, interleaved so load hits both alike.
+    let withMs = 0;
+    let plainMs = 0;
+    for (let done = 0; done < total; done += BATCH) {
+      const batch = take(Math.min(BATCH, total - done));
+      let start = process.hrtime.bigint();
+      plain.appendBatch(batch);
+      plainMs += msSince(start);
+      start = process.hrtime.bigint();
+      store.log.appendBatch(batch);
+      withMs += msSince(start);
+      if (done % 100_000 === 0) ctx.log(`appended ${done} events`);
+    }
+    const withRate = total / (withMs / 1000);
+    const plainRate = total / (plainMs / 1000);
+    figures.push({
+      name: `appendBatch with projections, ${label} events (${BATCH}/tx)`,
+      value: withRate,
+      unit: "events/s",
+      baseline: { name: "the log alone", value: plainRate, unit: "events/s" },
+      ratio: withRate / plainRate,
+      pass: withRate / plainRate >= 0.4,
+      notes: `target: ≥ 40% of the log alone; snapshots every ${DEFAULT_SNAPSHOT_EVERY} events`,
+    });
+
+    // Single appends: each its own transaction, into the full log; beside a bare INSERT.
+    const raw = new Database(plainPath);
+    raw.exec(
+      "CREATE TABLE bare (sequence INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, payload_json TEXT, occurred_at TEXT, idempotency_key TEXT UNIQUE)",
+    );
+    const bareInsert = raw.prepare(
+      "INSERT INTO bare (kind, payload_json, occurred_at, idempotency_key) VALUES (?, ?, ?, ?)",
+    );
+    const bare = raw.transaction((input: AppendInput) =>
+      bareInsert.run(input.kind, canonicalJson(input.payload), input.occurredAt ?? "", input.idempotencyKey),
+    );
+    const withTimes: number[] = [];
+    const bareTimes: number[] = [];
+    for (const input of take(SINGLES)) {
+      let start = process.hrtime.bigint();
+      bare.immediate(input);
+      bareTimes.push(msSince(start));
+      start = process.hrtime.bigint();
+      store.log.append(input);
+      withTimes.push(msSince(start));
+    }
+    raw.close();
+    plain.close();
+    for (const p of [50, 99]) {
+      figures.push({
+        name: `append one event with projections p${p} (log of ${label})`,
+        value: percentile(withTimes, p),
+        unit: "ms",
+        baseline: { name: `bare INSERT p${p}`, value: percentile(bareTimes, p), unit: "ms" },
+        ratio: percentile(withTimes, p) / percentile(bareTimes, p),
+        ...(p === 99 ? { target: { op: "<" as const, value: 1, unit: "ms" } } : {}),
+        notes: p === 99 ? `max ${Math.max(...withTimes).toFixed(1)} ms (a snapshot)` : undefined,
+      });
+    }
+    const head = store.log.head();
+
+    // Rebuild beside the bare scan it cannot beat: every payload read and parsed.
+    let start = process.hrtime.bigint();
+    let scanned = 0;
+    for (const json of store.db.prepare("SELECT payload_json FROM events").pluck().iterate()) {
+      JSON.parse(json as string);
+      scanned += 1;
+    }
+    const scanMs = msSince(start);
+    start = process.hrtime.bigint();
+    const rebuilt = store.rebuild();
+    const rebuildMs = msSince(start);
+    figures.push({
+      name: `rebuild() of ${label} events`,
+      value: rebuildMs / 1000,
+      unit: "s",
+      baseline: { name: `SELECT + JSON.parse of ${scanned} payloads`, value: scanMs / 1000, unit: "s" },
+      ratio: rebuildMs / scanMs,
+      target: { op: "<", value: 5, unit: "s" },
+      notes: `${rebuilt.snapshots} snapshots written (K = ${DEFAULT_SNAPSHOT_EVERY})`,
+    });
+    start = process.hrtime.bigint();
+    const verified = store.verify();
+    ctx.log(`verify: ok=${verified.ok} in ${(msSince(start) / 1000).toFixed(1)} s`);
+    store.close();
+
+    figures.push(...seekFigures(storePath, head, label, ctx.log));
+    return figures;
+  },
+};
+
+/** stateAt at random sequences, and stepping back one event at a time, per snapshot interval. */
+function seekFigures(
+  path: string,
+  head: number,
+  label: string,
+  log: (m: string) => void,
+): BenchFigure[] {
+  const figures: BenchFigure[] = [];
+  for (const every of [1000, 2000, 5000, 10_000]) {
+    const writer = openStore(path, { mode: "writer", snapshotEvery: every });
+    let start = process.hrtime.bigint();
+    const { snapshots } = writer.rebuild();
+    const rebuildS = msSince(start) / 1000;
+    const bytes = writer.db.prepare("SELECT sum(length(state)) FROM snapshots").pluck().get() as number;
+    writer.close();
+
+    const reader = openStore(path, { mode: "readonly", snapshotEvery: every });
+    const rnd = prng(every);
+    const seeks: number[] = [];
+    for (let i = 0; i < SEEKS; i++) {
+      const seq = 1 + Math.floor(rnd() * head);
+      start = process.hrtime.bigint();
+      reader.stateAt(seq);
+      seeks.push(msSince(start));
+    }
+    // The floor under a random seek: decoding its snapshot, with no fold.
+    const decodes: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const seq = every * (1 + Math.floor(rnd() * Math.max(1, snapshots - 1)));
+      const text = reader.db.prepare("SELECT state FROM snapshots WHERE seq <= ? ORDER BY seq DESC LIMIT 1").pluck().get(seq);
+      start = process.hrtime.bigint();
+      if (text !== undefined) JSON.parse(typeof text === "string" ? text : inflate(text as Buffer));
+      decodes.push(msSince(start));
+    }
+    const steps: number[] = [];
+    let at = Math.floor(head / 2);
+    reader.stateAt(at);
+    for (let i = 0; i < SEEKS; i++) {
+      at -= 1;
+      start = process.hrtime.bigint();
+      reader.stateAt(at);
+      steps.push(msSince(start));
+    }
+    reader.close();
+    const p95 = percentile(seeks, 95);
+    log(`K=${every}: ${snapshots} snapshots, ${(bytes / 1e6).toFixed(1)} MB, rebuild ${rebuildS.toFixed(1)} s, seek p50 ${percentile(seeks, 50).toFixed(1)} p95 ${p95.toFixed(1)} ms, step back p95 ${percentile(steps, 95).toFixed(2)} ms`);
+    figures.push(
+      {
+        name: `stateAt random seq p95, ${label} events, K=${every}`,
+        value: p95,
+        unit: "ms",
+        baseline: { name: "decode one snapshot p50", value: percentile(decodes, 50), unit: "ms" },
+        ratio: p95 / percentile(decodes, 50),
+        target: { op: "<", value: 30, unit: "ms" },
+        notes: `p50 ${percentile(seeks, 50).toFixed(1)} ms; ${snapshots} snapshots, ${(bytes / 1e6).toFixed(1)} MB; rebuild ${rebuildS.toFixed(1)} s`,
+      },
+      {
+        name: `stateAt one event back p95, K=${every}`,
+        value: percentile(steps, 95),
+        unit: "ms",
+        target: { op: "<", value: 30, unit: "ms" },
+      },
+    );
+  }
+  return figures;
+}
+
+function inflate(buffer: Buffer): string {
+  return inflateRawSync(buffer).toString("utf8");
+}

@@ -1,0 +1,96 @@
+/**
+ * `forge-loop init`: writes a commented default `forge-loop.yaml` (never over an existing
+ * one without --force) and, with --create-labels, asks the configured tracker to set up
+ * the loop's labels.
+ */
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { CONFIG_FILE, loadConfig, parseConfigText } from "../../engine/config/load.js";
+import type { Config } from "../../engine/config/schema.js";
+import { renderConfigTemplate } from "../../engine/config/template.js";
+import { openForge } from "../../engine/forge/open.js";
+import { UserError } from "../../shared/errors.js";
+import type { CommandIo } from "./issue.js";
+
+interface InitOptions {
+  repo: string;
+  tracker: string;
+  platform?: string;
+  config: string;
+  force?: boolean;
+  createLabels?: boolean;
+}
+
+const processIo: Pick<CommandIo, "out"> = { out: (text) => process.stdout.write(text) };
+
+export function register(program: Command, io: Pick<CommandIo, "out"> = processIo): void {
+  program
+    .command("init")
+    .description("Write a commented forge-loop.yaml with every default.")
+    .option("--repo <repo>", "the repository: a path or owner/name", ".")
+    .option("--tracker <kind>", "where issues come from: local or github", "local")
+    .option(
+      "--platform <kind>",
+      "where pull requests live: local or github (default: as --tracker)",
+    )
+    .option("--config <file>", "where to write the config", CONFIG_FILE)
+    .option("--force", "overwrite an existing config")
+    .option("--create-labels", "create the loop's labels in the tracker")
+    .action(async (opts: InitOptions) => {
+      await runInit(opts, io);
+    });
+}
+
+async function runInit(opts: InitOptions, io: Pick<CommandIo, "out">): Promise<void> {
+  const path = resolve(opts.config);
+  const exists = existsSync(path);
+  if (exists && !opts.force && !opts.createLabels) {
+    throw new UserError(`${path} already exists`, "Pass --force to overwrite it.");
+  }
+  if (!exists || opts.force) {
+    const text = renderConfigTemplate({
+      repo: opts.repo,
+      tracker: kind("--tracker", opts.tracker),
+      platform: kind("--platform", opts.platform ?? opts.tracker),
+    });
+    // The template must load as written (an odd --repo would otherwise surface later).
+    parseConfigText(text, { source: path, env: {} });
+    await writeFile(path, text, { flag: opts.force ? "w" : "wx" }).catch(
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === "EEXIST")
+          throw new UserError(`${path} already exists`, "Pass --force to overwrite it.");
+        throw new UserError(`cannot write ${path}: ${err.message}`);
+      },
+    );
+    io.out(`wrote ${path}\n`);
+  } else {
+    io.out(`kept the existing ${path}\n`);
+  }
+  if (opts.createLabels) await createLabels(path, io);
+}
+
+async function createLabels(path: string, io: Pick<CommandIo, "out">): Promise<void> {
+  const loaded = await loadConfig(path);
+  const forge = openForge(loaded);
+  try {
+    const setup = await forge.tracker.ensureLabels(loopLabels(loaded.config));
+    if (setup.created.length > 0) io.out(`created labels: ${setup.created.join(", ")}\n`);
+    if (setup.existing.length > 0) io.out(`labels already there: ${setup.existing.join(", ")}\n`);
+    if (setup.note) io.out(`${setup.note}\n`);
+  } finally {
+    forge.close();
+  }
+}
+
+/** Every label the loop reads or writes, priorities p0–p3 included. */
+export function loopLabels(config: Config): string[] {
+  const { priority_prefix, ...named } = config.labels;
+  return [...Object.values(named), ...[0, 1, 2, 3].map((p) => `${priority_prefix}p${p}`)];
+}
+
+function kind(flag: string, value: string): Config["tracker"] {
+  if (value === "local" || value === "github") return value;
+  throw new UserError(`${flag} must be local or github (got ${JSON.stringify(value)})`);
+}

@@ -1,0 +1,253 @@
+/**
+ * Rebuilding the projection tables and snapshots from the log alone, and verifying that
+ * what is stored equals a fresh fold from sequence 0 ("rebuilding from sequence 0 must give
+ * the same tables", ARCHITECTURE.md). Both fold in memory with the same `foldEvent` the
+ * scrubber uses, so a difference can only come from the stored side.
+ */
+import type Database from "better-sqlite3";
+import { canonicalJson } from "../contract/canonical-json.js";
+import { projectionNames, projections } from "./all.js";
+import { deserializeState, emptyState, foldEvent } from "./fold.js";
+import {
+  decodeSnapshot,
+  type EventSource,
+  ensureSnapshotTable,
+  RowTextCache,
+  TableSnapshots,
+} from "./snapshots.js";
+import { commonCursor, ensureProjectionTables, tableRows, writeTableState } from "./tables.js";
+import type { LoopState } from "./types.js";
+
+const pageSize = 10_000;
+
+export interface RebuildOptions {
+  snapshotEvery: number;
+  compressSnapshots: boolean;
+}
+
+export interface RebuildReport {
+  /** Events folded. */
+  events: number;
+  /** The sequence the tables now stand at. */
+  seq: number;
+  snapshots: number;
+}
+
+/**
+ * Drops every projection row, cursor and snapshot and folds the whole log again, in one
+ * immediate transaction: appenders (an operator command from the UI) wait rather than fold
+ * into half-rebuilt tables.
+ */
+export function rebuildProjections(
+  db: Database.Database,
+  readEvents: EventSource,
+  options: RebuildOptions,
+): RebuildReport {
+  ensureProjectionTables(db, projections);
+  ensureSnapshotTable(db);
+  return db
+    .transaction((): RebuildReport => {
+      const snapshots = new TableSnapshots(db, options.compressSnapshots);
+      const texts = new RowTextCache();
+      snapshots.clear();
+      const state = emptyState();
+      let events = 0;
+      let taken = 0;
+      let lastSnapshot = 0;
+      for (;;) {
+        const page = readEvents(state.seq, pageSize);
+        for (const event of page) {
+          foldEvent(state, event);
+          if (options.snapshotEvery > 0 && event.sequence - lastSnapshot >= options.snapshotEvery) {
+            snapshots.write(state.seq, texts.snapshotText(state));
+            lastSnapshot = event.sequence;
+            taken += 1;
+          }
+        }
+        events += page.length;
+        if (page.length < pageSize) break;
+      }
+      writeTableState(db, projections, state);
+      return { events, seq: state.seq, snapshots: taken };
+    })
+    .immediate();
+}
+
+/** The first place where the stored state differs from the fold. */
+export interface Difference {
+  /** A projection table's rows, a stored snapshot, or the cursors. */
+  where: "table" | "snapshot" | "cursor";
+  projection?: string;
+  key?: string;
+  /** Position of the row in fold order. */
+  position?: number;
+  /** For a snapshot: its sequence. */
+  seq?: number;
+  /** What the fold gives, and what is stored ("(absent)" when there is no such row). */
+  expected: string;
+  actual: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  /** The sequence verified up to (the head at the start of the check). */
+  seq: number;
+  events: number;
+  /** False for a database without our tables (a Python log): only the fold was checked. */
+  materialized: boolean;
+  rowsChecked: number;
+  snapshotsChecked: number;
+  difference?: Difference;
+}
+
+const absent = "(absent)";
+
+/**
+ * Folds the log from sequence 0 in memory and compares every projection table (rows, keys
+ * and order), the cursors and every stored snapshot with it. Runs in one read transaction,
+ * so appends committed meanwhile do not show up as differences.
+ */
+export function verifyProjections(
+  db: Database.Database,
+  readEvents: EventSource,
+  materialized: boolean,
+): VerifyReport {
+  return db.transaction((): VerifyReport => {
+    const snapshotSeqs = materialized ? storedSnapshotSeqs(db) : [];
+    const state = emptyState();
+    const report: VerifyReport = {
+      ok: true,
+      seq: 0,
+      events: 0,
+      materialized,
+      rowsChecked: 0,
+      snapshotsChecked: 0,
+    };
+    let next = 0;
+    const checkSnapshotsUpTo = (seq: number): Difference | undefined => {
+      while (next < snapshotSeqs.length && (snapshotSeqs[next] as number) <= seq) {
+        const snapSeq = snapshotSeqs[next++] as number;
+        const difference = compareSnapshot(db, snapSeq, state);
+        report.snapshotsChecked += 1;
+        if (difference) return difference;
+      }
+      return undefined;
+    };
+    for (;;) {
+      const page = readEvents(state.seq, pageSize);
+      for (const event of page) {
+        const difference = checkSnapshotsUpTo(event.sequence - 1);
+        if (difference) return fail(report, difference);
+        foldEvent(state, event);
+      }
+      report.events += page.length;
+      if (page.length < pageSize) break;
+    }
+    report.seq = state.seq;
+    const snapshotDifference = checkSnapshotsUpTo(Number.MAX_SAFE_INTEGER);
+    if (snapshotDifference) return fail(report, snapshotDifference);
+    if (!materialized) return report;
+    const cursor = commonCursor(db, projections);
+    if (cursor !== state.seq) {
+      return fail(report, {
+        where: "cursor",
+        expected: String(state.seq),
+        actual: cursor === undefined ? "cursors disagree" : String(cursor),
+      });
+    }
+    for (const name of projectionNames) {
+      const stored = [...tableRows(db, name)];
+      report.rowsChecked += stored.length;
+      const difference = diffRows(name, [...state[name]], stored, "table");
+      if (difference) return fail(report, difference);
+    }
+    return report;
+  })();
+}
+
+function fail(report: VerifyReport, difference: Difference): VerifyReport {
+  return { ...report, ok: false, difference };
+}
+
+function storedSnapshotSeqs(db: Database.Database): number[] {
+  const exists = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshots'")
+    .get();
+  if (!exists) return [];
+  return db.prepare("SELECT seq FROM snapshots ORDER BY seq").pluck().all() as number[];
+}
+
+function compareSnapshot(
+  db: Database.Database,
+  seq: number,
+  expected: LoopState,
+): Difference | undefined {
+  const stored = db.prepare("SELECT state FROM snapshots WHERE seq = ?").pluck().get(seq) as
+    | string
+    | Buffer;
+  let actual: LoopState;
+  try {
+    actual = deserializeState(decodeSnapshot(stored));
+  } catch (err) {
+    return {
+      where: "snapshot",
+      seq,
+      expected: "a readable snapshot",
+      actual: (err as Error).message,
+    };
+  }
+  if (actual.seq !== expected.seq) {
+    return { where: "snapshot", seq, expected: `seq ${expected.seq}`, actual: `seq ${actual.seq}` };
+  }
+  for (const name of projectionNames) {
+    const rows: [string, string][] = [...actual[name]].map(([key, row]) => [
+      key,
+      JSON.stringify(row),
+    ]);
+    const difference = diffRows(name, [...expected[name]], rows, "snapshot");
+    if (difference) return { ...difference, seq };
+  }
+  return undefined;
+}
+
+/** Compares fold rows with stored `[key, json]` rows, position by position. */
+function diffRows(
+  projection: string,
+  expected: [string, unknown][],
+  stored: [string, string][],
+  where: Difference["where"],
+): Difference | undefined {
+  const length = Math.max(expected.length, stored.length);
+  for (let position = 0; position < length; position++) {
+    const want = expected[position];
+    const have = stored[position];
+    const wantJson = want ? canonicalJson(want[1]) : absent;
+    const haveJson = have ? canonicalText(have[1]) : absent;
+    if (want?.[0] === have?.[0] && wantJson === haveJson) continue;
+    const key = want?.[0] ?? have?.[0];
+    const sameKeyStored = stored.find(([k]) => k === key);
+    return {
+      where,
+      projection,
+      key,
+      position,
+      expected: wantJson,
+      actual:
+        have?.[0] === key
+          ? haveJson
+          : sameKeyStored
+            ? `${canonicalText(sameKeyStored[1])} (out of order: at position ${stored.indexOf(sameKeyStored)})`
+            : absent,
+    };
+  }
+  return undefined;
+}
+
+/** Stored JSON in canonical form, or the raw text marked as such when it does not parse. */
+function canonicalText(json: string): string {
+  try {
+    return canonicalJson(JSON.parse(json));
+  } catch {
+    return `not JSON: ${json.slice(0, 200)}`;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The scorecard: merges, attempts and their failures, first-pass critic acceptance, mean
+ * lead time (first planned or dispatched → merged) and cost, in one row. Cost is taken
+ * only from final results (`task.completed`, or a failure that reports one).
+ *
+ * A reducer sees one event at a time, so the row remembers the tasks under way (when first
+ * seen, whether their attempt runs, whether a verdict came yet) in a bounded list that a
+ * task leaves when it completes; and the latest merges, so legacy logs that report one
+ * merge several times (automerge record, tick outcome, session transition) count it once.
+ */
+import type { StoredEvent } from "../../contract/envelope.js";
+import { addFinite, attemptOf, issueOf, msBetween, numberField } from "../fields.js";
+import { effectiveKind, saysMerged } from "../legacy.js";
+import type { Projection } from "../projection.js";
+import type { ScorecardRow, ScorecardTaskMark } from "../types.js";
+import { verdictOf } from "../verdict.js";
+
+const key = "scorecard";
+const keys = [key] as const;
+const maxOpenTasks = 256;
+const maxRecentMerges = 50;
+
+export const scorecardProjection: Projection<"scorecard"> = {
+  name: "scorecard",
+  route: (event) => (steps.has(effectiveKind(event)) && issueOf(event) !== undefined ? keys : []),
+  reduce(row, event) {
+    const issue = issueOf(event);
+    if (issue === undefined) return row;
+    const next = copyScorecard(row ?? emptyScorecard());
+    steps.get(effectiveKind(event))?.(next, event, issue);
+    return next;
+  },
+};
+
+export function emptyScorecard(): ScorecardRow {
+  return {
+    merged: 0,
+    failedAttempts: 0,
+    completedTasks: 0,
+    attempts: 0,
+    criticFirstPassAccepted: 0,
+    criticFirstVerdicts: 0,
+    leadTimeMsTotal: 0,
+    leadTimeCount: 0,
+    costUsdTotal: 0,
+    costUsdMerged: 0,
+    openTasks: [],
+    recentMerges: [],
+  };
+}
+
+/** Copied by most task events: one fixed field order keeps it one cheap object shape. */
+function copyScorecard(row: ScorecardRow): ScorecardRow {
+  return {
+    merged: row.merged,
+    failedAttempts: row.failedAttempts,
+    completedTasks: row.completedTasks,
+    attempts: row.attempts,
+    criticFirstPassAccepted: row.criticFirstPassAccepted,
+    criticFirstVerdicts: row.criticFirstVerdicts,
+    leadTimeMsTotal: row.leadTimeMsTotal,
+    leadTimeCount: row.leadTimeCount,
+    costUsdTotal: row.costUsdTotal,
+    costUsdMerged: row.costUsdMerged,
+    openTasks: row.openTasks,
+    recentMerges: row.recentMerges,
+  };
+}
+
+type Step = (row: ScorecardRow, event: StoredEvent, issue: number) => void;
+
+/** What each kind does to the fresh copy of the row (its lists are replaced, never mutated). */
+const steps = new Map<string, Step>([
+  ["task.planned", planned],
+  ["task.dispatched", dispatched],
+  ["critique.issued", critiqued],
+  ["pr.merged", countMerge],
+  ["task.completed", completed],
+  ["task.failed", (row, event, issue) => ended(row, event, issue, true)],
+  ["task.compensated", (row, event, issue) => ended(row, event, issue, false)],
+]);
+
+function planned(row: ScorecardRow, event: StoredEvent, issue: number): void {
+  if (findMark(row, issue) === undefined) editMark(row, issue, event);
+}
+
+function dispatched(row: ScorecardRow, event: StoredEvent, issue: number): void {
+  const mark = editMark(row, issue, event);
+  const explicit = attemptOf(event.payload);
+  // Ours number attempts; a legacy dispatch while the attempt runs is that attempt going on.
+  const isNew = explicit !== undefined ? explicit > mark.attempt : !mark.running;
+  if (!isNew) return;
+  row.attempts += 1;
+  mark.attempt = explicit ?? mark.attempt + 1;
+  mark.running = true;
+  mark.merged = false;
+  // New work on the issue: a later merge of it is a new merge.
+  if (row.recentMerges.includes(issue))
+    row.recentMerges = row.recentMerges.filter((i) => i !== issue);
+}
+
+function critiqued(row: ScorecardRow, event: StoredEvent, issue: number): void {
+  if (findMark(row, issue)?.critiqued) return;
+  const mark = editMark(row, issue, event);
+  mark.critiqued = true;
+  row.criticFirstVerdicts += 1;
+  if (!verdictOf(event, issue, mark.attempt).blocking) row.criticFirstPassAccepted += 1;
+}
+
+/** Counts a merge once, with its lead time when the task was seen before. */
+function countMerge(row: ScorecardRow, event: StoredEvent, issue: number): void {
+  if (row.recentMerges.includes(issue)) return;
+  row.merged += 1;
+  const recent = row.recentMerges.slice(-(maxRecentMerges - 1));
+  recent.push(issue);
+  row.recentMerges = recent;
+  const found = findMark(row, issue);
+  if (found === undefined) return;
+  const leadMs = msBetween(found.firstSeenAt, event.occurredAt);
+  if (leadMs !== undefined) {
+    row.leadTimeMsTotal = addFinite(row.leadTimeMsTotal, leadMs);
+    row.leadTimeCount += 1;
+  }
+  editMark(row, issue, event).merged = true;
+}
+
+function completed(row: ScorecardRow, event: StoredEvent, issue: number): void {
+  if (saysMerged(event)) countMerge(row, event, issue);
+  const cost = finalCost(event);
+  row.costUsdTotal = addFinite(row.costUsdTotal, cost);
+  const mark = findMark(row, issue);
+  if (mark?.merged || (mark === undefined && row.recentMerges.includes(issue))) {
+    row.costUsdMerged = addFinite(row.costUsdMerged, cost);
+  }
+  if (mark?.running) row.completedTasks += 1;
+  if (mark !== undefined) row.openTasks = row.openTasks.filter((m) => m.issue !== issue);
+}
+
+function ended(row: ScorecardRow, event: StoredEvent, issue: number, failed: boolean): void {
+  row.costUsdTotal = addFinite(row.costUsdTotal, finalCost(event));
+  if (!findMark(row, issue)?.running) return; // not running: the same end reported twice
+  editMark(row, issue, event).running = false;
+  if (failed) row.failedAttempts += 1;
+}
+
+function finalCost(event: StoredEvent): number | undefined {
+  const cost = numberField(event.payload, "cost_usd", "total_cost_usd");
+  return cost !== undefined && cost >= 0 ? cost : undefined;
+}
+
+function findMark(row: ScorecardRow, issue: number): ScorecardTaskMark | undefined {
+  const marks = row.openTasks;
+  for (let i = marks.length - 1; i >= 0; i--) {
+    if (marks[i]?.issue === issue) return marks[i];
+  }
+  return undefined;
+}
+
+/**
+ * The issue's mark as a fresh copy in a fresh list on `row`, for the caller to change;
+ * created (first seen now) when missing, dropping the oldest past the bound.
+ */
+function editMark(row: ScorecardRow, issue: number, event: StoredEvent): ScorecardTaskMark {
+  const marks = row.openTasks;
+  for (let i = marks.length - 1; i >= 0; i--) {
+    const found = marks[i];
+    if (found?.issue !== issue) continue;
+    const copy = { ...found };
+    const list = marks.slice();
+    list[i] = copy;
+    row.openTasks = list;
+    return copy;
+  }
+  const mark: ScorecardTaskMark = {
+    issue,
+    firstSeenAt: event.occurredAt,
+    attempt: 0,
+    running: false,
+    critiqued: false,
+    merged: false,
+  };
+  const list = marks.length >= maxOpenTasks ? marks.slice(1) : marks.slice();
+  list.push(mark);
+  row.openTasks = list;
+  return mark;
+}

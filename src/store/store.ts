@@ -1,0 +1,185 @@
+/**
+ * The store as the engine and the UI use it: the event log with the projector folding
+ * every append into the projection tables, the current state, the state at any past
+ * sequence, and the rebuild/verify maintenance. The engine opens it as `writer`; the UI
+ * as `observer` (it appends operator commands only); read commands and Python logs as
+ * `readonly`.
+ */
+import type Database from "better-sqlite3";
+import type { Clock } from "../shared/clock.js";
+import { projections } from "./projections/all.js";
+import { foldEvent } from "./projections/fold.js";
+import { SqliteProjector } from "./projections/materialize.js";
+import {
+  type RebuildReport,
+  rebuildProjections,
+  type VerifyReport,
+  verifyProjections,
+} from "./projections/rebuild.js";
+import { StateSeeker } from "./projections/replay.js";
+import {
+  type EventSource,
+  ensureSnapshotTable,
+  MemorySnapshots,
+  snapshotTableExists,
+  TableSnapshots,
+} from "./projections/snapshots.js";
+import {
+  commonCursor,
+  ensureProjectionTables,
+  projectionTablesExist,
+  readTableState,
+} from "./projections/tables.js";
+import type { LoopState } from "./projections/types.js";
+import { type OpenMode, openEventLog, type SqliteEventLog } from "./log/sqlite-event-log.js";
+import { statePaths } from "./paths.js";
+
+/** Events between snapshots; chosen by `bench/suites/projections.ts` (see its notes). */
+export const DEFAULT_SNAPSHOT_EVERY = 2000;
+
+export interface OpenStoreOptions {
+  mode: OpenMode;
+  clock?: Clock;
+  snapshotEvery?: number;
+  compressSnapshots?: boolean;
+  busyTimeoutMs?: number;
+}
+
+export interface Store {
+  readonly log: SqliteEventLog;
+  readonly db: Database.Database;
+  /** Present unless read-only: folds every append into the tables. */
+  readonly projector?: SqliteProjector;
+  /** The state at the head: the tables plus any events they have not folded yet. */
+  readState(): LoopState;
+  /** The state after the events up to `seq` (clamped to the log), for replay. */
+  stateAt(seq: number): LoopState;
+  /** Refolds every table and snapshot from sequence 0 (writer only). */
+  rebuild(): RebuildReport;
+  /** Compares the tables and snapshots with a fresh fold from sequence 0. */
+  verify(): VerifyReport;
+  /** Changes whenever another connection commits (`PRAGMA data_version`). */
+  dataVersion(): number;
+  close(): void;
+}
+
+export function openStateDir(stateDir: string, options: OpenStoreOptions): Store {
+  return openStore(statePaths(stateDir).eventsDb, options);
+}
+
+export function openStore(dbPath: string, options: OpenStoreOptions): Store {
+  const snapshotEvery = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+  const compressSnapshots = options.compressSnapshots ?? true;
+  let log: SqliteEventLog | undefined;
+  const readEvents: EventSource = (after, limit) => (log as SqliteEventLog).since(after, limit);
+  const projector =
+    options.mode === "readonly"
+      ? undefined
+      : new SqliteProjector({ readEvents, snapshotEvery, compressSnapshots });
+  log = openEventLog(dbPath, {
+    mode: options.mode,
+    clock: options.clock,
+    observer: projector,
+    busyTimeoutMs: options.busyTimeoutMs,
+  });
+  const db = log.db;
+  const opened = log;
+  try {
+    if (options.mode === "writer" && projector) {
+      ensureProjectionTables(db, projections);
+      ensureSnapshotTable(db);
+      // Cursors that disagree mean a projection was added: its snapshots must be redone
+      // too. From 0, a rebuild is the faster way to the same tables.
+      const cursor = commonCursor(db, projections);
+      if (cursor === undefined || (cursor === 0 && log.head() > 0)) {
+        rebuildProjections(db, readEvents, { snapshotEvery, compressSnapshots });
+      } else {
+        projector.catchUp(db);
+      }
+    }
+  } catch (err) {
+    opened.close();
+    throw err;
+  }
+  return new SqliteStore(opened, projector, readEvents, { snapshotEvery, compressSnapshots });
+}
+
+class SqliteStore implements Store {
+  readonly db: Database.Database;
+  private materialized = false;
+  private seeker?: StateSeeker;
+
+  constructor(
+    readonly log: SqliteEventLog,
+    readonly projector: SqliteProjector | undefined,
+    private readonly readEvents: EventSource,
+    private readonly snapshotOptions: { snapshotEvery: number; compressSnapshots: boolean },
+  ) {
+    this.db = log.db;
+  }
+
+  readState(): LoopState {
+    if (!this.isMaterialized()) return this.stateAt(this.log.head());
+    return this.db.transaction((): LoopState => {
+      const head = this.log.head();
+      const cursor = commonCursor(this.db, projections);
+      if (cursor === undefined || cursor > head) return this.stateAt(head);
+      const state = readTableState(this.db, projections, cursor);
+      // Events no projector has folded yet (appended by a process without one).
+      for (let page = this.readEvents(cursor, head - cursor); page.length > 0; ) {
+        for (const event of page) foldEvent(state, event);
+        page = state.seq < head ? this.readEvents(state.seq, head - state.seq) : [];
+      }
+      return state;
+    })();
+  }
+
+  stateAt(seq: number): LoopState {
+    return this.seekerNow().stateAt(seq);
+  }
+
+  rebuild(): RebuildReport {
+    if (this.log.mode !== "writer") {
+      throw new Error("rebuild needs the store opened as the writer");
+    }
+    const report = rebuildProjections(this.db, this.readEvents, this.snapshotOptions);
+    this.seeker?.clear();
+    return report;
+  }
+
+  verify(): VerifyReport {
+    return verifyProjections(this.db, this.readEvents, this.isMaterialized());
+  }
+
+  dataVersion(): number {
+    return this.log.dataVersion();
+  }
+
+  close(): void {
+    this.log.close();
+  }
+
+  /** Our tables exist (checked again until they do: an observer may open before the engine). */
+  private isMaterialized(): boolean {
+    if (!this.materialized) {
+      this.materialized =
+        !this.log.isForeign &&
+        projectionTablesExist(this.db, projections) &&
+        snapshotTableExists(this.db);
+      if (this.materialized) this.seeker = undefined;
+    }
+    return this.materialized;
+  }
+
+  /** Stored snapshots when the database has them, else snapshots built in memory. */
+  private seekerNow(): StateSeeker {
+    const materialized = this.isMaterialized();
+    if (!this.seeker) {
+      const source = materialized
+        ? new TableSnapshots(this.db, this.snapshotOptions.compressSnapshots)
+        : new MemorySnapshots(this.readEvents, this.snapshotOptions.snapshotEvery);
+      this.seeker = new StateSeeker(source, this.readEvents, () => this.log.head());
+    }
+    return this.seeker;
+  }
+}

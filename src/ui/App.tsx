@@ -1,0 +1,255 @@
+/**
+ * The operator console (TUI.md): status bar, view tabs, list and detail panes, the events
+ * pane, the footer; the help overlay and the replay scrubber. Everything it shows comes
+ * from a `UiSource`; everything the operator does goes through the keymap and one reducer.
+ */
+import { Box, useApp, useInput } from "ink";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { type Clock, systemClock } from "../shared/clock.js";
+import { DetailPane } from "./components/DetailPane.js";
+import { EventsPane } from "./components/EventsPane.js";
+import { Footer } from "./components/Footer.js";
+import { HelpOverlay } from "./components/HelpOverlay.js";
+import { Pane } from "./components/Pane.js";
+import { RowList } from "./components/RowList.js";
+import { Scrubber } from "./components/Scrubber.js";
+import { StatusBar } from "./components/StatusBar.js";
+import { Tabs } from "./components/Tabs.js";
+import { TooSmall } from "./components/TooSmall.js";
+import type { LiveView, UiSource } from "./data/source.js";
+import { age } from "./format.js";
+import { useClock } from "./hooks/useClock.js";
+import { useDisplay } from "./hooks/useDisplay.js";
+import { useLiveView } from "./hooks/useLiveView.js";
+import { useReplayPlayer } from "./hooks/useReplayPlayer.js";
+import { useTerminalSize } from "./hooks/useTerminalSize.js";
+import { useTranscriptTail } from "./hooks/useTranscriptTail.js";
+import { fitsScreen, inner, layout } from "./layout.js";
+import { applyFilter } from "./select/filter.js";
+import { viewModel } from "./select/view-model.js";
+import {
+  describeIntent,
+  type Effect,
+  type KeyContext,
+  type KeyFlags,
+  keyToOutcome,
+} from "./state/keymap.js";
+import { initialUiState, reduceUi, type UiAction, type UiState } from "./state/ui-state.js";
+import { viewTitle } from "./state/views.js";
+
+export interface AppProps {
+  source: UiSource;
+  clock?: Clock;
+}
+
+/** How often the selected attempt's transcript is read again while nothing else changes. */
+const TRANSCRIPT_REFRESH_MS = 2000;
+/** Columns of a Ticks row that are not the bar (tick number, time, duration, outcomes). */
+const TICK_ROW_TEXT = 36;
+
+export function App({ source, clock = systemClock }: AppProps) {
+  const size = useTerminalSize();
+  const live = useLiveView(source);
+  const [ui, dispatch] = useUiReducer();
+  const clockMs = useClock(clock, ui.replay === undefined && ui.frozenAt === undefined);
+  const display = useDisplay(source, live, ui, clockMs);
+  useReplayPlayer(ui.replay, live.head, dispatch);
+  const { exit } = useApp();
+  useEffect(() => {
+    if (ui.quit) exit();
+  }, [ui.quit, exit]);
+
+  const lay = layout(size, { replay: ui.replay !== undefined, eventsPane: ui.view !== "events" });
+  const expanded = ui.mode === "detail";
+  const detailWidth = expanded ? lay.width : lay.detailWidth;
+  const barWidth = Math.max(6, lay.listWidth - 2 - TICK_ROW_TEXT);
+
+  const model = useMemo(
+    () =>
+      viewModel(ui.view, {
+        state: display.state,
+        feed: display.feed,
+        nowMs: display.nowMs,
+        barWidth,
+      }),
+    // `display.key` names the displayed state: the state object itself is folded in place.
+    // biome-ignore lint/correctness/useExhaustiveDependencies: see above
+    [ui.view, display.key, barWidth],
+  );
+  const filter = ui.filters[ui.view];
+  const rows = useMemo(() => applyFilter(model.rows, filter), [model, filter]);
+  const cursor = Math.min(ui.cursor[ui.view], Math.max(0, rows.length - 1));
+  const selected = rows[cursor];
+  const target = model.transcriptOf(selected);
+  const transcript = useTranscriptTail(
+    source,
+    display.mode === "live" ? target : undefined,
+    `${live.version}:${Math.floor(clockMs / TRANSCRIPT_REFRESH_MS)}`,
+  );
+  const detailLines = model.detail(selected, {
+    state: display.state,
+    width: detailWidth - 2,
+    nowMs: display.nowMs,
+    transcript,
+  });
+
+  const ctx: KeyContext = {
+    rows: rows.length,
+    page: inner(lay.mainHeight),
+    detailLines: detailLines.length,
+    head: live.head,
+    ...(selected?.issue !== undefined ? { selectedIssue: selected.issue } : {}),
+    ...commandsUnavailable(live, clockMs),
+  };
+  useKeys(ui, ctx, dispatch, source);
+
+  if (!fitsScreen(size)) return <TooSmall size={size} />;
+  const listTitle =
+    filter === ""
+      ? `${viewTitle(ui.view)} ${model.rows.length}`
+      : `${viewTitle(ui.view)} ${rows.length} of ${model.rows.length} /${filter}`;
+  return (
+    <Box flexDirection="column" width={lay.width} height={lay.height}>
+      <StatusBar
+        label={live.label}
+        engine={live.engine}
+        state={display.state}
+        nowMs={display.nowMs}
+        mode={display.mode}
+        width={lay.width}
+      />
+      <Tabs current={ui.view} counts={{ [ui.view]: rows.length }} filter={filter} width={lay.width} />
+      {ui.mode === "help" ? (
+        <HelpOverlay width={lay.width} height={lay.mainHeight + lay.eventsHeight} />
+      ) : (
+        <>
+          <Box height={lay.mainHeight} width={lay.width}>
+            {expanded ? null : (
+              <Pane title={listTitle} width={lay.listWidth} height={lay.mainHeight} focused>
+                <RowList
+                  rows={rows}
+                  cursor={cursor}
+                  height={inner(lay.mainHeight)}
+                  active
+                  empty={filter ? `nothing matches "${filter}"` : emptyText(ui.view)}
+                />
+              </Pane>
+            )}
+            <DetailPane
+              title={model.title(selected)}
+              lines={detailLines}
+              scroll={expanded ? ui.detailScroll : 0}
+              width={detailWidth}
+              height={lay.mainHeight}
+              focused={expanded}
+            />
+          </Box>
+          {lay.eventsHeight > 0 ? (
+            <EventsPane feed={display.feed} width={lay.width} height={lay.eventsHeight} />
+          ) : null}
+        </>
+      )}
+      {ui.replay ? (
+        <Scrubber replay={ui.replay} head={live.head} state={display.state} width={lay.width} />
+      ) : null}
+      <Footer ui={ui} width={lay.width} />
+    </Box>
+  );
+}
+
+/**
+ * The UI reducer, applied synchronously so that keys arriving in one batch each see the
+ * state the previous one left (React state alone would hand them all the same snapshot).
+ */
+function useUiReducer(): [UiState, (action: UiAction) => void] {
+  const [ui, setUi] = useState(initialUiState);
+  const current = useRef(ui);
+  const dispatch = useCallback((action: UiAction) => {
+    current.current = reduceUi(current.current, action);
+    setUi(current.current);
+  }, []);
+  return [ui, dispatch];
+}
+
+function useKeys(
+  ui: UiState,
+  ctx: KeyContext,
+  dispatch: (action: UiAction) => void,
+  source: UiSource,
+): void {
+  const latest = useRef({ ui, ctx });
+  latest.current = { ui, ctx };
+  const runEffect = useCallback(
+    (effect: Effect, state: UiState) => {
+      const result = carryOut(effect, state, source);
+      if (result) dispatch(result);
+    },
+    [source, dispatch],
+  );
+  useInput(
+    useCallback(
+      (input: string, key: KeyFlags) => {
+        const { ui: state, ctx: context } = latest.current;
+        const outcome = keyToOutcome(state, input, key, context);
+        if (outcome.action) dispatch(outcome.action);
+        if (outcome.effect) runEffect(outcome.effect, state);
+      },
+      [dispatch, runEffect],
+    ),
+  );
+}
+
+/** Runs an effect against the source; the action returned says how it went. */
+function carryOut(effect: Effect, ui: UiState, source: UiSource): UiAction | undefined {
+  if (effect.type === "control") {
+    const what = describeIntent(effect.intent);
+    const result = source.requestControl(effect.intent);
+    return {
+      type: "notice",
+      notice: result.ok
+        ? { text: `${what} sent; waiting for the engine to apply it`, level: "info" }
+        : { text: `${what} not sent: ${result.reason}`, level: "warn" },
+    };
+  }
+  if (!ui.replay) return undefined;
+  const seq = source.boundary(ui.replay.seq, effect.target, effect.issue);
+  if (seq === undefined) {
+    return { type: "notice", notice: { text: noBoundary(effect), level: "info" } };
+  }
+  return { type: "replaySeek", seq, head: source.live().head };
+}
+
+function noBoundary(effect: Extract<Effect, { type: "seek" }>): string {
+  const where = effect.target.startsWith("prev") ? "earlier" : "later";
+  return effect.target.endsWith("Tick")
+    ? `no ${where} tick boundary`
+    : `no ${where} attempt boundary for #${effect.issue}`;
+}
+
+function commandsUnavailable(live: LiveView, nowMs: number): { commandsUnavailable?: string } {
+  if (live.readOnly) return { commandsUnavailable: live.readOnly };
+  if (live.engine.state === "running") return {};
+  const seen = live.engine.lastSeenAt;
+  return {
+    commandsUnavailable: seen
+      ? `no engine running (last seen ${age(seen, nowMs)} ago)`
+      : "no engine running",
+  };
+}
+
+function emptyText(view: UiState["view"]): string {
+  switch (view) {
+    case "tasks":
+      return "no tasks yet";
+    case "workers":
+      return "no workers running";
+    case "critic":
+      return "no critic verdicts yet";
+    case "prs":
+      return "no pull requests yet";
+    case "ticks":
+      return "no ticks yet";
+    case "events":
+      return "no events yet";
+  }
+}

@@ -1,0 +1,43 @@
+import { Box, Text } from "ink";
+import type { ReactNode } from "react";
+import { clip, oneLine } from "../format.js";
+
+export interface PaneProps {
+  title: string;
+  width: number;
+  height: number;
+  focused?: boolean;
+  children?: ReactNode;
+}
+
+/**
+ * A bordered box with its title in the top border (`┌ Tasks ────┐`), exactly `width` ×
+ * `height`: the content gets `width - 2` × `height - 2` and is clipped to it.
+ */
+export function Pane({ title, width, height, focused = false, children }: PaneProps) {
+  const color = focused ? "cyan" : "gray";
+  const name = clip(oneLine(title), Math.max(0, width - 4));
+  const rule = "─".repeat(Math.max(0, width - 4 - [...name].length));
+  return (
+    <Box flexDirection="column" width={width} height={height} flexShrink={0}>
+      <Text color={color} wrap="truncate-end">
+        {"┌ "}
+        <Text bold={focused} color={focused ? "cyan" : "white"}>
+          {name}
+        </Text>
+        {` ${rule}┐`}
+      </Text>
+      <Box
+        borderStyle="single"
+        borderTop={false}
+        borderColor={color}
+        width={width}
+        height={height - 1}
+        flexDirection="column"
+        overflow="hidden"
+      >
+        {children}
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,48 @@
+import { Box, Text } from "ink";
+import { useRef } from "react";
+import type { Row } from "../select/line.js";
+import { LineText } from "./LineText.js";
+
+export interface RowListProps {
+  rows: readonly Row[];
+  cursor: number;
+  height: number;
+  /** Whether the selection is shown (the list has the keyboard). */
+  active: boolean;
+  empty: string;
+}
+
+/**
+ * A scrolling list that builds elements only for the rows that fit. The window moves
+ * only as far as needed to keep the cursor visible, so the list does not jump around.
+ */
+export function RowList({ rows, cursor, height, active, empty }: RowListProps) {
+  const offsetRef = useRef(0);
+  const visible = Math.max(0, height);
+  offsetRef.current = windowStart(offsetRef.current, cursor, visible, rows.length);
+  const start = offsetRef.current;
+  if (rows.length === 0) {
+    return (
+      <Text color="gray" wrap="truncate-end">
+        {empty}
+      </Text>
+    );
+  }
+  return (
+    <Box flexDirection="column" height={visible} overflow="hidden">
+      {rows.slice(start, start + visible).map((row, i) => (
+        <LineText key={row.key} line={row.line} selected={active && start + i === cursor} />
+      ))}
+    </Box>
+  );
+}
+
+/** The first visible row: unchanged when the cursor is in view, else just enough to show it. */
+export function windowStart(previous: number, cursor: number, height: number, total: number): number {
+  if (height <= 0) return 0;
+  const maxStart = Math.max(0, total - height);
+  let start = Math.min(previous, maxStart);
+  if (cursor < start) start = cursor;
+  if (cursor >= start + height) start = cursor - height + 1;
+  return Math.max(0, Math.min(start, maxStart));
+}

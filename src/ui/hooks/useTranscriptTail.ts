@@ -1,0 +1,41 @@
+import { useEffect, useState } from "react";
+import type { UiSource } from "../data/source.js";
+
+/** Worker lines shown in the detail pane: the last few, as TUI.md asks. */
+export const TRANSCRIPT_LINES = 8;
+
+/**
+ * The last lines of an attempt's transcript, re-read when the attempt changes or
+ * `refresh` does (the app ticks it every couple of seconds: a worker writes its transcript
+ * far more often than the engine writes events). Unchanged lines cause no render; lines
+ * read for another attempt are never shown for this one.
+ */
+export function useTranscriptTail(
+  source: UiSource,
+  target: { issue: number; attempt: number } | undefined,
+  refresh: number | string,
+): string[] {
+  const [loaded, setLoaded] = useState<{ key: string; lines: string[] }>({ key: "", lines: [] });
+  const key = target ? `${target.issue}:${target.attempt}` : "";
+  useEffect(() => {
+    if (key === "") return;
+    const [issue, attempt] = key.split(":").map(Number) as [number, number];
+    let current = true;
+    const keep = (lines: string[]) => {
+      if (!current) return;
+      setLoaded((before) =>
+        before.key === key && sameLines(before.lines, lines) ? before : { key, lines },
+      );
+    };
+    source.transcriptTail(issue, attempt, TRANSCRIPT_LINES).then(keep, () => keep([]));
+    return () => {
+      current = false;
+    };
+    // `refresh` only says "read again".
+  }, [source, key, refresh]);
+  return loaded.key === key ? loaded.lines : [];
+}
+
+function sameLines(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((line, i) => line === b[i]);
+}

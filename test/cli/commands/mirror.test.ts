@@ -1,0 +1,124 @@
+/**
+ * `forge-loop mirror` as an operator runs it: the built CLI in a child process (`npm test`
+ * builds dist first), mirroring real files into a real state directory.
+ */
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { openEventLog } from "../../../src/store/log/sqlite-event-log.js";
+import { acquireWriterLock } from "../../../src/store/log/writer-lock.js";
+import { pyDumps, pyJsonl, runnerHistory } from "../../support/legacy-lines.js";
+import { createPython339Db, loadChainVectors } from "../../support/python-events-db.js";
+
+const cli = fileURLToPath(new URL("../../../dist/cli.js", import.meta.url));
+
+beforeAll(() => {
+  if (!existsSync(cli)) {
+    throw new Error(`${cli} is missing: run \`npm run build\` first (npm test does it).`);
+  }
+});
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "forge-mirror-cli-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function mirror(args: string[]) {
+  return execa(process.execPath, [cli, "mirror", ...args], { cwd: dir, reject: false });
+}
+
+function headOf(dbPath: string): number {
+  if (!existsSync(dbPath)) return 0;
+  const log = openEventLog(dbPath, { mode: "readonly" });
+  try {
+    return log.head();
+  } finally {
+    log.close();
+  }
+}
+
+describe("forge-loop mirror", () => {
+  it("mirrors into .forge-loop/events.db by default and prints a summary", async () => {
+    writeFileSync(join(dir, "runner.jsonl"), `${pyJsonl(runnerHistory())}{torn`);
+    const result = await mirror(["runner.jsonl"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("lines read          17");
+    expect(result.stdout).toContain("events appended     21");
+    expect(result.stdout).toContain("unmapped kinds      sprint_consolidated ×1");
+    expect(result.stdout).toMatch(/malformed lines {5}1\n {4}line 17: .*torn write.*: \{torn/);
+    expect(headOf(join(dir, ".forge-loop", "events.db"))).toBe(21);
+
+    const again = await mirror(["runner.jsonl"]);
+    expect(again.stdout).toContain("events appended     0");
+    expect(again.stdout).toContain("duplicates skipped  21");
+  });
+
+  it("writes where --db or --dir says", async () => {
+    writeFileSync(join(dir, "runner.jsonl"), pyJsonl(runnerHistory()));
+    expect((await mirror(["runner.jsonl", "--db", "elsewhere/x.db"])).exitCode).toBe(0);
+    expect((await mirror(["runner.jsonl", "--dir", "state"])).exitCode).toBe(0);
+    expect(headOf(join(dir, "elsewhere", "x.db"))).toBe(21);
+    expect(headOf(join(dir, "state", "events.db"))).toBe(21);
+  });
+
+  it("says clearly what is wrong with a missing file or a directory", async () => {
+    const missing = await mirror(["nope.jsonl"]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain("forge-loop: no such file: nope.jsonl");
+    expect(missing.stderr).toContain("Python runner's events file");
+    const directory = await mirror(["."]);
+    expect(directory.exitCode).toBe(2);
+    expect(directory.stderr).toContain("is not a file");
+  });
+
+  it("refuses to write into a Python forge-loop database", async () => {
+    writeFileSync(join(dir, "runner.jsonl"), pyJsonl(runnerHistory()));
+    const python = join(dir, "python.db");
+    createPython339Db(python, loadChainVectors().scheme_339_chain_hash.from_reference_db);
+    const result = await mirror(["runner.jsonl", "--db", python]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("was written by the Python forge-loop");
+  });
+
+  it("refuses to run beside an engine holding the state directory", async () => {
+    writeFileSync(join(dir, "runner.jsonl"), pyJsonl(runnerHistory()));
+    const dbPath = join(dir, ".forge-loop", "events.db");
+    const log = openEventLog(dbPath, { mode: "writer" });
+    acquireWriterLock(log.db, { pid: process.pid, host: hostname(), now: Date.now() });
+    log.close();
+    const result = await mirror(["runner.jsonl"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`another forge-loop engine is running`);
+    expect(headOf(dbPath)).toBe(0);
+  });
+
+  it("--follow mirrors appended lines until interrupted, then prints the summary and exits 0", async () => {
+    const records = runnerHistory();
+    const file = join(dir, "runner.jsonl");
+    writeFileSync(file, pyJsonl(records.slice(0, 5)));
+    const dbPath = join(dir, ".forge-loop", "events.db");
+    const child = execa(process.execPath, [cli, "mirror", "runner.jsonl", "--follow"], {
+      cwd: dir,
+      reject: false,
+    });
+    const until = async (n: number) => {
+      for (let waited = 0; headOf(dbPath) < n; waited += 50) {
+        if (waited > 15_000) throw new Error(`mirror never reached ${n} events`);
+        await sleep(50);
+      }
+    };
+    await until(4);
+    appendFileSync(file, `${pyDumps(records[5])}\n`);
+    await until(5);
+    child.kill("SIGINT");
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("events appended     5");
+    expect(result.stderr).toContain("following runner.jsonl");
+  });
+});

@@ -1,0 +1,72 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { normaliseLegacyTs } from "../../../src/store/mirror/legacy-time.js";
+
+describe("normaliseLegacyTs", () => {
+  it.each([
+    ["2026-06-05T09:03:33.588Z", "2026-06-05T09:03:33.588Z"],
+    ["2026-11-21T01:05:43.333670+00:00", "2026-11-21T01:05:43.333Z"],
+    ["2026-06-05T11:03:33.5+02:00", "2026-06-05T09:03:33.500Z"],
+    ["2026-06-05T04:03:33-0500", "2026-06-05T09:03:33.000Z"],
+    ["2026-06-05 09:03:33", "2026-06-05T09:03:33.000Z"],
+    ["2026-06-05T09:03", "2026-06-05T09:03:00.000Z"],
+    ["2024-02-29T00:00:00Z", "2024-02-29T00:00:00.000Z"],
+    ["  2026-06-05T09:03:33.588z ", "2026-06-05T09:03:33.588Z"],
+    [1780650213.588, "2026-06-05T09:03:33.588Z"],
+    [1780650213588, "2026-06-05T09:03:33.588Z"],
+  ])("%j → %s", (ts, expected) => {
+    expect(normaliseLegacyTs(ts)).toBe(expected);
+  });
+
+  it.each([
+    "2026-02-30T00:00:00Z",
+    "2025-02-29T00:00:00Z",
+    "2026-13-01T00:00:00Z",
+    "2026-06-05T24:00:00Z",
+    "2026-06-05T09:60:00Z",
+    "2026-06-05T09:03:33+25:00",
+    "2026-06-05",
+    "June 5 2026",
+    "",
+    "1780650213",
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    -1,
+    null,
+    true,
+    {},
+    ["2026-06-05T09:03:33Z"],
+  ])("%j → undefined", (ts) => {
+    expect(normaliseLegacyTs(ts)).toBeUndefined();
+  });
+
+  it("round-trips every representable instant, whatever the zone it is written in", () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date(Date.UTC(1971, 0, 1)),
+          max: new Date(Date.UTC(9998, 0, 1)),
+          noInvalidDate: true,
+        }),
+        fc.integer({ min: -14 * 60, max: 14 * 60 }),
+        (date, offsetMin) => {
+          const local = new Date(date.getTime() + offsetMin * 60_000).toISOString().slice(0, -1);
+          const sign = offsetMin < 0 ? "-" : "+";
+          const abs = Math.abs(offsetMin);
+          const zone = `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+          expect(normaliseLegacyTs(`${local}${zone}`)).toBe(date.toISOString());
+        },
+      ),
+    );
+  });
+
+  it("never throws, and returns UTC ISO with milliseconds or nothing", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.double(), fc.jsonValue()), (ts) => {
+        const out = normaliseLegacyTs(ts);
+        if (out !== undefined) expect(out).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
