@@ -4,6 +4,14 @@ import { jsonlSuite } from "./jsonl.js";
 import { logSuite } from "./log.js";
 import { mirrorSuite } from "./mirror.js";
 import { projectionsSuite } from "./projections.js";
+import { queueSuite } from "./queue.js";
 
 /** Every benchmark suite; each room adds its own. */
-export const suites: BenchSuite[] = [projectionsSuite, logSuite, jsonlSuite, mirrorSuite, foldSuite];
+export const suites: BenchSuite[] = [
+  projectionsSuite,
+  logSuite,
+  jsonlSuite,
+  mirrorSuite,
+  foldSuite,
+  queueSuite,
+];

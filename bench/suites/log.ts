@@ -70,7 +70,12 @@ function input(i: number, prefix: string): AppendInput {
       passed: i % 20 !== 9,
       results: [
         { command: "npm run lint", exit_code: 0, duration_ms: 4_210, output_tail: "" },
-        { command: "npm test", exit_code: i % 20 === 9 ? 1 : 0, duration_ms: 48_113, output_tail: outputTail },
+        {
+          command: "npm test",
+          exit_code: i % 20 === 9 ? 1 : 0,
+          duration_ms: 48_113,
+          output_tail: outputTail,
+        },
       ],
     },
   };
@@ -171,7 +176,11 @@ export const logSuite: BenchSuite = {
         name: `log.appendBatch ${events} events (batches of ${BATCH})`,
         value: oursRate,
         unit: "events/s",
-        baseline: { name: `raw INSERT, ${BATCH} per transaction`, value: rawRate, unit: "events/s" },
+        baseline: {
+          name: `raw INSERT, ${BATCH} per transaction`,
+          value: rawRate,
+          unit: "events/s",
+        },
         ratio,
         pass: ratio >= TARGET_RATIO,
         notes: `target: at least ${TARGET_RATIO * 100}% of the raw rate`,
@@ -182,7 +191,11 @@ export const logSuite: BenchSuite = {
         name: `log.append latency p${p} (${singles} single appends)`,
         value: percentile(oursLatency, p),
         unit: "ms",
-        baseline: { name: `raw INSERT transaction p${p}`, value: percentile(rawLatency, p), unit: "ms" },
+        baseline: {
+          name: `raw INSERT transaction p${p}`,
+          value: percentile(rawLatency, p),
+          unit: "ms",
+        },
         ratio: percentile(oursLatency, p) / percentile(rawLatency, p),
         ...(p === 99 && { target: { op: "<" as const, value: 1, unit: "ms" } }),
       });

@@ -4,6 +4,7 @@
  * the demo and the end-to-end tests all start engines this way.
  */
 import { randomBytes } from "node:crypto";
+import { basename } from "node:path";
 import { statePaths } from "../store/paths.js";
 import { JsonlWriter } from "../store/jsonl/writer.js";
 import { SqliteQueue } from "../store/queue/sqlite-queue.js";
@@ -61,9 +62,12 @@ export function startEngine(loaded: LoadedConfig, options: StartOptions): Starte
       report,
     },
     store,
-    randomBytes(8).toString("hex"),
-    options.version,
-    loaded.digest,
+    {
+      runnerId: randomBytes(8).toString("hex"),
+      version: options.version,
+      configDigest: loaded.digest,
+      repo: loaded.repoSlug ?? basename(repoDir),
+    },
   );
   return {
     engine,

@@ -16,12 +16,12 @@ import {
   type VerifyReport,
   verifyProjections,
 } from "./projections/rebuild.js";
-import { StateSeeker } from "./projections/replay.js";
+import { cloneState, StateSeeker } from "./projections/replay.js";
 import {
   type EventSource,
-  ensureSnapshotTable,
+  ensureSnapshotTables,
   MemorySnapshots,
-  snapshotTableExists,
+  snapshotTablesExist,
   TableSnapshots,
 } from "./projections/snapshots.js";
 import {
@@ -41,7 +41,6 @@ export interface OpenStoreOptions {
   mode: OpenMode;
   clock?: Clock;
   snapshotEvery?: number;
-  compressSnapshots?: boolean;
   busyTimeoutMs?: number;
 }
 
@@ -69,13 +68,12 @@ export function openStateDir(stateDir: string, options: OpenStoreOptions): Store
 
 export function openStore(dbPath: string, options: OpenStoreOptions): Store {
   const snapshotEvery = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
-  const compressSnapshots = options.compressSnapshots ?? true;
   let log: SqliteEventLog | undefined;
   const readEvents: EventSource = (after, limit) => (log as SqliteEventLog).since(after, limit);
   const projector =
     options.mode === "readonly"
       ? undefined
-      : new SqliteProjector({ readEvents, snapshotEvery, compressSnapshots });
+      : new SqliteProjector({ readEvents, snapshotEvery });
   log = openEventLog(dbPath, {
     mode: options.mode,
     clock: options.clock,
@@ -87,12 +85,12 @@ export function openStore(dbPath: string, options: OpenStoreOptions): Store {
   try {
     if (options.mode === "writer" && projector) {
       ensureProjectionTables(db, projections);
-      ensureSnapshotTable(db);
+      ensureSnapshotTables(db);
       // Cursors that disagree mean a projection was added: its snapshots must be redone
       // too. From 0, a rebuild is the faster way to the same tables.
       const cursor = commonCursor(db, projections);
       if (cursor === undefined || (cursor === 0 && log.head() > 0)) {
-        rebuildProjections(db, readEvents, { snapshotEvery, compressSnapshots });
+        rebuildProjections(db, readEvents, { snapshotEvery });
       } else {
         projector.catchUp(db);
       }
@@ -101,7 +99,7 @@ export function openStore(dbPath: string, options: OpenStoreOptions): Store {
     opened.close();
     throw err;
   }
-  return new SqliteStore(opened, projector, readEvents, { snapshotEvery, compressSnapshots });
+  return new SqliteStore(opened, projector, readEvents, snapshotEvery);
 }
 
 class SqliteStore implements Store {
@@ -113,7 +111,7 @@ class SqliteStore implements Store {
     readonly log: SqliteEventLog,
     readonly projector: SqliteProjector | undefined,
     private readonly readEvents: EventSource,
-    private readonly snapshotOptions: { snapshotEvery: number; compressSnapshots: boolean },
+    private readonly snapshotEvery: number,
   ) {
     this.db = log.db;
   }
@@ -142,7 +140,9 @@ class SqliteStore implements Store {
     if (this.log.mode !== "writer") {
       throw new Error("rebuild needs the store opened as the writer");
     }
-    const report = rebuildProjections(this.db, this.readEvents, this.snapshotOptions);
+    const report = rebuildProjections(this.db, this.readEvents, {
+      snapshotEvery: this.snapshotEvery,
+    });
     this.seeker?.clear();
     return report;
   }
@@ -165,7 +165,7 @@ class SqliteStore implements Store {
       this.materialized =
         !this.log.isForeign &&
         projectionTablesExist(this.db, projections) &&
-        snapshotTableExists(this.db);
+        snapshotTablesExist(this.db);
       if (this.materialized) this.seeker = undefined;
     }
     return this.materialized;
@@ -176,8 +176,8 @@ class SqliteStore implements Store {
     const materialized = this.isMaterialized();
     if (!this.seeker) {
       const source = materialized
-        ? new TableSnapshots(this.db, this.snapshotOptions.compressSnapshots)
-        : new MemorySnapshots(this.readEvents, this.snapshotOptions.snapshotEvery);
+        ? new TableSnapshots(this.db)
+        : new MemorySnapshots(this.readEvents, this.snapshotEvery, cloneState);
       this.seeker = new StateSeeker(source, this.readEvents, () => this.log.head());
     }
     return this.seeker;

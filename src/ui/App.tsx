@@ -50,7 +50,7 @@ const TICK_ROW_TEXT = 36;
 export function App({ source, clock = systemClock }: AppProps) {
   const size = useTerminalSize();
   const live = useLiveView(source);
-  const [ui, dispatch] = useUiReducer();
+  const [ui, dispatch, currentUi] = useUiReducer();
   const clockMs = useClock(clock, ui.replay === undefined && ui.frozenAt === undefined);
   const display = useDisplay(source, live, ui, clockMs);
   useReplayPlayer(ui.replay, live.head, dispatch);
@@ -101,7 +101,7 @@ export function App({ source, clock = systemClock }: AppProps) {
     ...(selected?.issue !== undefined ? { selectedIssue: selected.issue } : {}),
     ...commandsUnavailable(live, clockMs),
   };
-  useKeys(ui, ctx, dispatch, source);
+  useKeys(currentUi, ctx, dispatch, source);
 
   if (!fitsScreen(size)) return <TooSmall size={size} />;
   const listTitle =
@@ -161,24 +161,26 @@ export function App({ source, clock = systemClock }: AppProps) {
  * The UI reducer, applied synchronously so that keys arriving in one batch each see the
  * state the previous one left (React state alone would hand them all the same snapshot).
  */
-function useUiReducer(): [UiState, (action: UiAction) => void] {
+function useUiReducer(): [UiState, (action: UiAction) => void, () => UiState] {
   const [ui, setUi] = useState(initialUiState);
   const current = useRef(ui);
   const dispatch = useCallback((action: UiAction) => {
     current.current = reduceUi(current.current, action);
     setUi(current.current);
   }, []);
-  return [ui, dispatch];
+  const read = useCallback(() => current.current, []);
+  return [ui, dispatch, read];
 }
 
 function useKeys(
-  ui: UiState,
+  currentUi: () => UiState,
   ctx: KeyContext,
   dispatch: (action: UiAction) => void,
   source: UiSource,
 ): void {
-  const latest = useRef({ ui, ctx });
-  latest.current = { ui, ctx };
+  // The context is as of the last render; the UI state is as of the last key.
+  const latest = useRef(ctx);
+  latest.current = ctx;
   const runEffect = useCallback(
     (effect: Effect, state: UiState) => {
       const result = carryOut(effect, state, source);
@@ -189,12 +191,12 @@ function useKeys(
   useInput(
     useCallback(
       (input: string, key: KeyFlags) => {
-        const { ui: state, ctx: context } = latest.current;
-        const outcome = keyToOutcome(state, input, key, context);
+        const state = currentUi();
+        const outcome = keyToOutcome(state, input, key, latest.current);
         if (outcome.action) dispatch(outcome.action);
         if (outcome.effect) runEffect(outcome.effect, state);
       },
-      [dispatch, runEffect],
+      [currentUi, dispatch, runEffect],
     ),
   );
 }

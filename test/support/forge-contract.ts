@@ -5,7 +5,12 @@
  * cover: seeding issues, making branches, and looking at the merge target from outside.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { type Issue, MergeRefusedError, type Platform, type Tracker } from "../../src/engine/forge/types.js";
+import {
+  type Issue,
+  MergeRefusedError,
+  type Platform,
+  type Tracker,
+} from "../../src/engine/forge/types.js";
 
 export interface ForgeFixture {
   tracker: Tracker;
@@ -20,13 +25,20 @@ export interface ForgeFixture {
    */
   makeBranch(branch: string, commits: Record<string, string>[]): Promise<{ worktree: string }>;
   /** The base branch as the merge target holds it now. */
-  readBase(): Promise<{ sha: string; parents: number; subjects: string[]; files: Record<string, string> }>;
+  readBase(): Promise<{
+    sha: string;
+    parents: number;
+    subjects: string[];
+    files: Record<string, string>;
+  }>;
   /** The comments and review comments stored on a pull request. */
   pullRequestComments(pr: number): Promise<{ body: string; path?: string; line?: number }[]>;
   cleanup(): Promise<void>;
 }
 
-export type ForgeFixtureFactory = (options: { checks: "passing" | "failing" }) => Promise<ForgeFixture>;
+export type ForgeFixtureFactory = (options: {
+  checks: "passing" | "failing";
+}) => Promise<ForgeFixture>;
 
 export function describeForgeContract(name: string, factory: ForgeFixtureFactory): void {
   describe(`${name}: Tracker + Platform contract`, () => {
@@ -40,7 +52,12 @@ export function describeForgeContract(name: string, factory: ForgeFixtureFactory
       fixture = undefined;
     });
 
-    async function openPr(f: ForgeFixture, issue: Issue, branch: string, commits: Record<string, string>[]) {
+    async function openPr(
+      f: ForgeFixture,
+      issue: Issue,
+      branch: string,
+      commits: Record<string, string>[],
+    ) {
       const { worktree } = await f.makeBranch(branch, commits);
       await f.platform.pushBranch(branch, worktree);
       return f.platform.openPullRequest({
@@ -56,14 +73,25 @@ export function describeForgeContract(name: string, factory: ForgeFixtureFactory
     describe("tracker", () => {
       it("gets an issue with its comments, labels and state", async () => {
         const f = await open();
-        const created = await f.createIssue({ title: "Parser drops `$(x)`", body: "Steps:\n1. …", labels: ["loop:ready"] });
+        const created = await f.createIssue({
+          title: "Parser drops `$(x)`",
+          body: "Steps:\n1. …",
+          labels: ["loop:ready"],
+        });
         await f.tracker.comment(created.number, "first");
         await f.tracker.comment(created.number, "second, with *markdown* and 🚀");
         const { issue, comments } = await f.tracker.getIssue(created.number);
-        expect(issue).toMatchObject({ number: created.number, title: "Parser drops `$(x)`", body: "Steps:\n1. …", state: "open" });
+        expect(issue).toMatchObject({
+          number: created.number,
+          title: "Parser drops `$(x)`",
+          body: "Steps:\n1. …",
+          state: "open",
+        });
         expect(issue.labels).toEqual(["loop:ready"]);
         expect(comments.map((c) => c.body)).toEqual(["first", "second, with *markdown* and 🚀"]);
-        expect(comments.every((c) => c.id.length > 0 && c.author.length > 0 && c.createdAt.length > 0)).toBe(true);
+        expect(
+          comments.every((c) => c.id.length > 0 && c.author.length > 0 && c.createdAt.length > 0),
+        ).toBe(true);
       });
 
       it("adds and removes labels, idempotently", async () => {
@@ -71,7 +99,10 @@ export function describeForgeContract(name: string, factory: ForgeFixtureFactory
         const { number } = await f.createIssue({ title: "labels" });
         await f.tracker.addLabels(number, ["loop:ready", "priority:p1"]);
         await f.tracker.addLabels(number, ["loop:ready"]);
-        expect((await f.tracker.getIssue(number)).issue.labels.sort()).toEqual(["loop:ready", "priority:p1"]);
+        expect((await f.tracker.getIssue(number)).issue.labels.sort()).toEqual([
+          "loop:ready",
+          "priority:p1",
+        ]);
         await f.tracker.removeLabel(number, "loop:ready");
         await f.tracker.removeLabel(number, "not-there");
         expect((await f.tracker.getIssue(number)).issue.labels).toEqual(["priority:p1"]);
@@ -110,7 +141,13 @@ export function describeForgeContract(name: string, factory: ForgeFixtureFactory
         const f = await open();
         const issue = await f.createIssue({ title: "idempotent" });
         const first = await openPr(f, issue, "loop/1-idempotent", [{ "a.txt": "a\n" }]);
-        expect(first).toMatchObject({ issue: issue.number, branch: "loop/1-idempotent", base: f.base, state: "open", draft: false });
+        expect(first).toMatchObject({
+          issue: issue.number,
+          branch: "loop/1-idempotent",
+          base: f.base,
+          state: "open",
+          draft: false,
+        });
         expect(first.url.length).toBeGreaterThan(0);
         const again = await f.platform.openPullRequest({
           issue: issue.number,
@@ -163,7 +200,8 @@ export function describeForgeContract(name: string, factory: ForgeFixtureFactory
           expect(after.files["README.md"]).toBe(before.files["README.md"]);
           if (method === "merge") expect(after.parents).toBe(2);
           else expect(after.parents).toBe(1);
-          if (method === "rebase") expect(after.subjects.slice(0, 2)).toEqual(["commit 2", "commit 1"]);
+          if (method === "rebase")
+            expect(after.subjects.slice(0, 2)).toEqual(["commit 2", "commit 1"]);
           if (method === "squash") expect(after.subjects.length).toBe(before.subjects.length + 1);
           const status = await f.platform.status(pr.number);
           expect(status.pr.state).toBe("merged");
@@ -196,9 +234,16 @@ export function describeForgeContract(name: string, factory: ForgeFixtureFactory
         ]);
         const comments = await f.pullRequestComments(pr.number);
         expect(comments.map((c) => c.body)).toEqual(
-          expect.arrayContaining(["a plain comment", "critic: request_changes", "[sev2/tests] no test covers x"]),
+          expect.arrayContaining([
+            "a plain comment",
+            "critic: request_changes",
+            "[sev2/tests] no test covers x",
+          ]),
         );
-        expect(comments.find((c) => c.body.startsWith("[sev2"))).toMatchObject({ path: "r.ts", line: 1 });
+        expect(comments.find((c) => c.body.startsWith("[sev2"))).toMatchObject({
+          path: "r.ts",
+          line: 1,
+        });
       });
 
       it("closes a pull request, after which it does not merge", async () => {
@@ -207,7 +252,9 @@ export function describeForgeContract(name: string, factory: ForgeFixtureFactory
         const pr = await openPr(f, issue, "loop/7-abandoned", [{ "y.txt": "y\n" }]);
         await f.platform.close(pr.number, "superseded");
         expect((await f.platform.status(pr.number)).pr.state).toBe("closed");
-        await expect(f.platform.merge(pr.number, "merge")).rejects.toBeInstanceOf(MergeRefusedError);
+        await expect(f.platform.merge(pr.number, "merge")).rejects.toBeInstanceOf(
+          MergeRefusedError,
+        );
         expect((await f.pullRequestComments(pr.number)).map((c) => c.body)).toContain("superseded");
       });
     });

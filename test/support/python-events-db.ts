@@ -71,7 +71,10 @@ CREATE TABLE IF NOT EXISTS projection_cursors (
     sequence INTEGER NOT NULL
 );`;
 
-const pythonDdl338 = pythonDdl339.replace("chain_hash TEXT", "prev_hash TEXT,\n    event_hash TEXT");
+const pythonDdl338 = pythonDdl339.replace(
+  "chain_hash TEXT",
+  "prev_hash TEXT,\n    event_hash TEXT",
+);
 
 /** A #339 Python events.db holding the given vector rows (with their recorded sequences). */
 export function createPython339Db(path: string, rows: readonly Vector339[]): void {

@@ -3,8 +3,7 @@
  * with one commit, optionally with a bare `origin` it pushes to. Setup runs git directly
  * (not the engine's runner) so tests check the engine against git itself.
  */
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execaSync } from "execa";
@@ -20,7 +19,12 @@ export const testGitEnv: Record<string, string> = {
 
 /** Runs git for a test; throws with stderr on failure. */
 export function gitSync(cwd: string, args: string[], env: Record<string, string> = {}): string {
-  const result = execaSync("git", args, { cwd, env: { ...testGitEnv, ...env }, reject: false, stdin: "ignore" });
+  const result = execaSync("git", args, {
+    cwd,
+    env: { ...testGitEnv, ...env },
+    reject: false,
+    stdin: "ignore",
+  });
   if (result.exitCode !== 0) {
     throw new Error(`git ${args.join(" ")} failed in ${cwd}: ${String(result.stderr)}`);
   }
@@ -82,7 +86,12 @@ export function commitAll(dir: string, message: string): string {
 }
 
 /** A second clone of the remote, to move its base as another developer would. */
-export function pushFromClone(originDir: string, root: string, files: Record<string, string>, message: string): string {
+export function pushFromClone(
+  originDir: string,
+  root: string,
+  files: Record<string, string>,
+  message: string,
+): string {
   const clone = mkdtempSync(join(root, "clone-"));
   gitSync(root, ["clone", "--quiet", originDir, clone]);
   for (const [path, content] of Object.entries(files)) writeFile(clone, path, content);

@@ -31,11 +31,15 @@ export interface StateDir {
   cleanup(): void;
 }
 
-export function makeStateDir(): StateDir {
+/** `snapshotEvery` is small by default so that replay tests cross several snapshots. */
+export function makeStateDir(options: { snapshotEvery?: number } = {}): StateDir {
   const root = mkdtempSync(join(tmpdir(), "forge-ui-"));
   const paths = statePaths(join(root, ".forge-loop"));
   mkdirSync(paths.stateDir, { recursive: true });
-  const engine = openStore(paths.eventsDb, { mode: "writer", snapshotEvery: 5 });
+  const engine = openStore(paths.eventsDb, {
+    mode: "writer",
+    snapshotEvery: options.snapshotEvery ?? 5,
+  });
   const me = { pid: process.pid, host: hostname(), now: Date.now() };
   return {
     root,

@@ -69,7 +69,7 @@ async function runInteractive(sandbox: Sandbox, stateDir: string): Promise<void>
     stdio: ["ignore", log, log],
   });
   const paths = statePaths(stateDir);
-  for (let waited = 0; !existsSync(paths.eventsDb) && waited < 15_000; waited += 100) {
+  for (let waited = 0; !logIsReady(paths.eventsDb) && waited < 15_000; waited += 100) {
     await new Promise((r) => setTimeout(r, 100));
   }
   delete process.env.CI;
@@ -79,6 +79,17 @@ async function runInteractive(sandbox: Sandbox, stateDir: string): Promise<void>
   } finally {
     await stopChild(engine);
     process.stdout.write(`forge-loop demo: engine stopped; the sandbox stays in ${sandbox.dir} (engine log: engine.log)\n`);
+  }
+}
+
+/** The engine creates the database a moment before its schema. */
+function logIsReady(path: string): boolean {
+  if (!existsSync(path)) return false;
+  try {
+    openStore(path, { mode: "readonly" }).close();
+    return true;
+  } catch {
+    return false;
   }
 }
 

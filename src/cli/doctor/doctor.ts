@@ -3,8 +3,9 @@
  * returning a result; the report is healthy when none failed. Checks are data, so other
  * rooms append theirs (GitHub, worktrees) to the list without touching the runner.
  */
-import type { SqliteEventLog } from "../../store/log/sqlite-event-log.js";
+
 import { describeError } from "../../shared/errors.js";
+import type { SqliteEventLog } from "../../store/log/sqlite-event-log.js";
 
 /** `warn` is worth a look but not a failure; `skip` means the check does not apply. */
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";

@@ -14,6 +14,7 @@ import { canonicalJson } from "../../store/contract/canonical-json.js";
 import { listRemotes, workTreeRoot } from "../git/inspect.js";
 import { describeIssues } from "./describe-issues.js";
 import { applyOverrides, collectEnvOverrides } from "./env.js";
+import { sectionKeys } from "./keys.js";
 import { type Config, configSchema } from "./schema.js";
 
 export const CONFIG_FILE = "forge-loop.yaml";
@@ -58,12 +59,23 @@ function readYaml(text: string, source: string): unknown {
     const what = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "");
     throw new UserError(`${where}: invalid YAML: ${what}`, "Fix the YAML syntax at that line.");
   }
+  let value: unknown;
   try {
     // An empty file is an empty mapping: the schema then asks for `repo`.
-    return document.toJS({ maxAliasCount: 100 }) ?? {};
+    value = document.toJS({ maxAliasCount: 100 }) ?? {};
   } catch (err) {
     throw new UserError(`${source}: invalid YAML: ${(err as Error).message}`, "Fix the YAML.");
   }
+  return withEmptySectionsDropped(value);
+}
+
+/** `worker:` with every key under it commented out reads as null; it means "all defaults". */
+function withEmptySectionsDropped(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const sections = new Set(sectionKeys());
+  return Object.fromEntries(
+    Object.entries(value).filter(([key, v]) => !(v === null && sections.has(key))),
+  );
 }
 
 /** The config after resolution: absolute paths and a decided remote. */

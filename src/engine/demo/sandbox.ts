@@ -41,8 +41,8 @@ export function demoAgentPath(): string {
   return fileURLToPath(new URL("./agent.js", import.meta.url));
 }
 
-function demoConfig(): string {
-  const agent = JSON.stringify([process.execPath, demoAgentPath()]);
+function demoConfig(agentArgv: readonly string[]): string {
+  const agent = JSON.stringify(agentArgv);
   return `# forge-loop demo configuration: short timeouts so every path shows within two minutes.
 repo: .
 base_branch: main
@@ -56,12 +56,14 @@ scheduling:
 worker:
   adapter: claude-code
   command: ${agent}
+  env_allow: [FORGE_LOOP_DEMO_STEP_MS]
   stall_timeout_s: 4
   worker_timeout_s: 90
 critic:
   enabled: true
   adapter: claude-code
   command: ${agent}
+  env_allow: [FORGE_LOOP_DEMO_STEP_MS]
   stall_timeout_s: 10
   timeout_s: 60
 checks:
@@ -73,7 +75,8 @@ heartbeat_interval_s: 2
 `;
 }
 
-export function buildSandbox(dir: string): Sandbox {
+/** `agent` is the worker and critic argv; tests pass the compiled agent explicitly. */
+export function buildSandbox(dir: string, agent: readonly string[] = [process.execPath, demoAgentPath()]): Sandbox {
   if (existsSync(dir) && readdirSync(dir).length > 0) {
     throw new UserError(`${dir} is not empty`, "Pass --dir with a new or empty directory, or leave --dir out for a fresh temporary one.");
   }
@@ -92,6 +95,6 @@ export function buildSandbox(dir: string): Sandbox {
   git(projectDir, ["remote", "add", "origin", originDir]);
   git(projectDir, ["push", "--quiet", "origin", "main"]);
   const configPath = join(projectDir, "forge-loop.yaml");
-  writeFileSync(configPath, demoConfig());
+  writeFileSync(configPath, demoConfig(agent));
   return { dir, projectDir, originDir, configPath };
 }

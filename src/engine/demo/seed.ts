@@ -3,9 +3,15 @@
  */
 import type { ResolvedConfig } from "../config/load.js";
 import { openLocalForge } from "../forge/local/local-forge.js";
-import { demoIssues } from "./scenarios.js";
+import { demoIssues, type ScenarioName } from "./scenarios.js";
 
-export async function seedDemoIssues(localForgeDb: string, repoDir: string, config: ResolvedConfig): Promise<number[]> {
+/** Creates one issue per scenario (all of them by default), in the demo's order. */
+export async function seedDemoIssues(
+  localForgeDb: string,
+  repoDir: string,
+  config: ResolvedConfig,
+  only?: readonly ScenarioName[],
+): Promise<number[]> {
   const forge = openLocalForge(localForgeDb, {
     repoDir,
     remote: config.remote,
@@ -15,7 +21,7 @@ export async function seedDemoIssues(localForgeDb: string, repoDir: string, conf
   });
   try {
     const numbers: number[] = [];
-    for (const issue of demoIssues) {
+    for (const issue of demoIssues.filter((i) => !only || only.includes(i.scenario))) {
       const created = await forge.tracker.create({ title: issue.title, body: issue.body, labels: issue.labels });
       numbers.push(created.number);
     }

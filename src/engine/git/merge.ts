@@ -4,14 +4,18 @@
  * The merge itself always happens in a scratch worktree. Then the result is published:
  * pushed to the remote's base branch (the operator's checkout is never involved), or,
  * with no remote, moved onto the repository's own base branch. If that branch is checked
- * out with uncommitted changes to tracked files, the merge is refused before anything
- * happens; if it is checked out clean, the checkout is fast-forwarded (git itself refuses
- * to overwrite untracked files, and then nothing changes).
+ * out with uncommitted changes to tracked files, or the merge would overwrite untracked or
+ * ignored files there, the merge is refused before anything happens; if it is checked out
+ * clean, the checkout is fast-forwarded along.
+ *
+ * A head already contained in the base (a merge re-run after a crash) is not merged again:
+ * the base's tip is returned.
  */
 import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import type { MergeMethod } from "../forge/types.js";
 import { listWorktrees, resolveCommit, uncommittedPaths } from "./inspect.js";
+import { withRepoLock } from "./repo-lock.js";
 import { GitError, git, gitResult } from "./run.js";
 import { withScratchWorktree } from "./scratch.js";
 import { fetchBase } from "./worktree.js";
@@ -41,16 +45,11 @@ export interface MergeRequest {
 
 const maxRounds = 3;
 
-/**
- * `alreadyMerged`: the head was already contained in the base (a merge that completed
- * before a crash, re-run), so nothing was done and `sha` is the base's tip.
- */
-export interface MergeResult {
-  sha: string;
-  alreadyMerged: boolean;
+export async function mergeIntoBase(request: MergeRequest): Promise<{ sha: string }> {
+  return withRepoLock(request.repoDir, () => mergeWithRetries(request));
 }
 
-export async function mergeIntoBase(request: MergeRequest): Promise<MergeResult> {
+async function mergeWithRetries(request: MergeRequest): Promise<{ sha: string }> {
   for (let round = 1; ; round++) {
     try {
       return request.remote
@@ -67,12 +66,13 @@ export async function mergeIntoBase(request: MergeRequest): Promise<MergeResult>
   }
 }
 
-async function mergeIntoRemote(request: MergeRequest & { remote: string }): Promise<MergeResult> {
+async function mergeIntoRemote(
+  request: MergeRequest & { remote: string },
+): Promise<{ sha: string }> {
   const { repoDir, remote, base } = request;
   const { sha: baseSha } = await fetchBase(repoDir, base, remote);
   await ensureCommit(repoDir, remote, request.branch, request.headSha);
-  if (await isAncestor(repoDir, request.headSha, baseSha))
-    return { sha: baseSha, alreadyMerged: true };
+  if (await isAncestor(repoDir, request.headSha, baseSha)) return { sha: baseSha };
   const sha = await withScratchWorktree(repoDir, baseSha, async (dir) => {
     const merged = await applyMethod(dir, baseSha, request);
     // The branch's commits were pushed (and verified by any pre-push hook) already.
@@ -94,17 +94,16 @@ async function mergeIntoRemote(request: MergeRequest & { remote: string }): Prom
   });
   // Keep the remote-tracking branch current for the next attempt's fetch (best effort).
   await fetchBase(repoDir, base, remote).catch(() => undefined);
-  return { sha, alreadyMerged: false };
+  return { sha };
 }
 
-async function mergeIntoRepository(request: MergeRequest): Promise<MergeResult> {
+async function mergeIntoRepository(request: MergeRequest): Promise<{ sha: string }> {
   const { repoDir, base } = request;
   const baseRef = `refs/heads/${base}`;
   const baseSha = await resolveCommit(repoDir, baseRef);
   if (!baseSha) throw new MergeBlockedError(`base branch ${base} does not exist in ${repoDir}`);
   await ensureCommit(repoDir, false, request.branch, request.headSha);
-  if (await isAncestor(repoDir, request.headSha, baseSha))
-    return { sha: baseSha, alreadyMerged: true };
+  if (await isAncestor(repoDir, request.headSha, baseSha)) return { sha: baseSha };
   const holder = (await listWorktrees(repoDir)).find((w) => w.branch === base && !w.bare);
   if (holder) await refuseIfDirty(holder.path, base);
   const sha = await withScratchWorktree(repoDir, baseSha, (dir) =>
@@ -120,7 +119,7 @@ async function mergeIntoRepository(request: MergeRequest): Promise<MergeResult> 
       baseSha,
     ]);
     if (update.exitCode !== 0) throw new BaseMovedError();
-    return { sha, alreadyMerged: false };
+    return { sha };
   }
   // Checked out: bring the checkout along, but only if it is still clean and still at the base.
   await refuseIfDirty(holder.path, base);
@@ -133,7 +132,7 @@ async function mergeIntoRepository(request: MergeRequest): Promise<MergeResult> 
       `could not update the checkout at ${holder.path}: ${oneLine(ff.stderr) || `git exit ${ff.exitCode}`}`,
     );
   }
-  return { sha, alreadyMerged: false };
+  return { sha };
 }
 
 async function refuseIfDirty(checkout: string, base: string): Promise<void> {
@@ -152,7 +151,17 @@ async function refuseIfDirty(checkout: string, base: string): Promise<void> {
  * ones (a local `.env`, say) without asking, so both are caught before git is asked.
  */
 async function refuseIfInTheWay(checkout: string, baseSha: string, sha: string): Promise<void> {
-  const added = (await git(checkout, ["diff", "--name-only", "-z", "--no-renames", "--diff-filter=A", baseSha, sha]))
+  const added = (
+    await git(checkout, [
+      "diff",
+      "--name-only",
+      "-z",
+      "--no-renames",
+      "--diff-filter=A",
+      baseSha,
+      sha,
+    ])
+  )
     .split("\0")
     .filter((path) => path.length > 0);
   const inTheWay = added.flatMap((path) => {
@@ -160,7 +169,9 @@ async function refuseIfInTheWay(checkout: string, baseSha: string, sha: string):
     // The file itself, or a file where the merge needs one of its directories.
     return parts
       .map((_, i) => parts.slice(0, i + 1).join("/"))
-      .filter((prefix, i) => existsAs(join(checkout, prefix), i === parts.length - 1 ? "any" : "file"));
+      .filter((prefix, i) =>
+        existsAs(join(checkout, prefix), i === parts.length - 1 ? "any" : "file"),
+      );
   });
   if (inTheWay.length === 0) return;
   const shown = [...new Set(inTheWay)].slice(0, 5).join(", ");

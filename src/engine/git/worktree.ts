@@ -19,6 +19,7 @@ import {
   uncommittedPaths,
 } from "./inspect.js";
 import { branchForIssue } from "./refs.js";
+import { withRepoLock } from "./repo-lock.js";
 import { git, gitResult } from "./run.js";
 import { isAbandonedScratch } from "./scratch.js";
 
@@ -71,11 +72,13 @@ export async function fetchBase(
 export async function createAttemptWorktree(spec: AttemptWorktreeSpec): Promise<AttemptWorktree> {
   const path = worktreePathFor(spec.repoDir, spec.worktreeRoot, spec.issue);
   const branch = branchForIssue(spec.issue, spec.title);
-  const { sha } = await fetchBase(spec.repoDir, spec.base, spec.remote);
-  const rescued = await clearTheWay(spec.repoDir, path, branch, spec.issue);
-  await mkdir(spec.worktreeRoot, { recursive: true });
-  await git(spec.repoDir, ["worktree", "add", "-B", branch, path, sha]);
-  return { path, branch, base: spec.base, baseSha: sha, ...(rescued ? { rescued } : {}) };
+  return withRepoLock(spec.repoDir, async () => {
+    const { sha } = await fetchBase(spec.repoDir, spec.base, spec.remote);
+    const rescued = await clearTheWay(spec.repoDir, path, branch, spec.issue);
+    await mkdir(spec.worktreeRoot, { recursive: true });
+    await git(spec.repoDir, ["worktree", "add", "-B", branch, path, sha]);
+    return { path, branch, base: spec.base, baseSha: sha, ...(rescued ? { rescued } : {}) };
+  });
 }
 
 /**
@@ -140,6 +143,14 @@ export type ReapOutcome =
  * why. The branch is deleted only when its work was merged.
  */
 export async function reapWorktree(
+  repoDir: string,
+  path: string,
+  options: { merged: boolean },
+): Promise<ReapOutcome> {
+  return withRepoLock(repoDir, () => reap(repoDir, path, options));
+}
+
+async function reap(
   repoDir: string,
   path: string,
   { merged }: { merged: boolean },
@@ -212,15 +223,17 @@ export async function reapOrphanWorktrees(
   worktreeRoot: string,
   activeIssues: Iterable<number>,
 ): Promise<(ReapOutcome & { issue?: number })[]> {
-  await git(repoDir, ["worktree", "prune"]);
-  const outcomes: (ReapOutcome & { issue?: number })[] = [];
-  for (const orphan of await listOrphanWorktrees(repoDir, worktreeRoot, activeIssues)) {
-    // Scratch worktrees hold nothing of value: a check run or a merge that never finished.
-    const merged = orphan.issue === undefined;
-    const outcome = await reapWorktree(repoDir, orphan.path, { merged });
-    outcomes.push(orphan.issue === undefined ? outcome : { ...outcome, issue: orphan.issue });
-  }
-  return outcomes;
+  return withRepoLock(repoDir, async () => {
+    await git(repoDir, ["worktree", "prune"]);
+    const outcomes: (ReapOutcome & { issue?: number })[] = [];
+    for (const orphan of await listOrphanWorktrees(repoDir, worktreeRoot, activeIssues)) {
+      // Scratch worktrees hold nothing of value: a check run or a merge that never finished.
+      const merged = orphan.issue === undefined;
+      const outcome = await reap(repoDir, orphan.path, { merged });
+      outcomes.push(orphan.issue === undefined ? outcome : { ...outcome, issue: orphan.issue });
+    }
+    return outcomes;
+  });
 }
 
 function escapeRegExp(text: string): string {

@@ -45,6 +45,8 @@ export interface AttemptScope {
   startedAt: number;
   workspace?: Workspace;
   pr?: number;
+  /** Sum of the worker's and critic's reported costs so far (final result lines only). */
+  costUsd: number;
 }
 
 export async function runAttempt(
@@ -55,7 +57,7 @@ export async function runAttempt(
 ): Promise<AttemptOutcome> {
   const logDir = join(ctx.paths.logsDir, taskId(running.issue).replace(":", "-"), `a${running.attempt}`);
   mkdirSync(logDir, { recursive: true });
-  const scope: AttemptScope = { ctx, running, issue, fingerprint, logDir, startedAt: ctx.clock.now() };
+  const scope: AttemptScope = { ctx, running, issue, fingerprint, logDir, startedAt: ctx.clock.now(), costUsd: 0 };
   try {
     const status = await work(scope);
     return await finishAttempt(scope, { status });
@@ -116,7 +118,7 @@ function stopIfRequested(scope: AttemptScope): void {
 async function runWorker(scope: AttemptScope, brief: string): Promise<void> {
   const { ctx, running } = scope;
   stopIfRequested(scope);
-  const result = await superviseWorker(ctx, running, workerSpec(ctx.config), brief, scope.workspace!.path, join(scope.logDir, "worker"));
+  const result = await superviseWorker(scope, workerSpec(ctx.config), brief, scope.workspace!.path, join(scope.logDir, "worker"));
   stopIfRequested(scope);
   if (result.outcome === "completed") return;
   const reason: FailReason =
@@ -185,7 +187,7 @@ async function gateCritic(scope: AttemptScope): Promise<CriticOutcome | undefine
   });
   const spec = criticSpec(ctx.config);
   const outcome = await runCriticGate(
-    (text, dir) => superviseWorker(ctx, running, spec, text, scope.workspace!.path, dir),
+    (text, dir) => superviseWorker(scope, spec, text, scope.workspace!.path, dir),
     brief,
     scope.logDir,
     diff.changedLines,

@@ -24,6 +24,15 @@ export interface RunOptions {
   controlPollMs?: number;
 }
 
+/** Who this engine is, for `loop.started`. */
+export interface EngineIdentity {
+  runnerId: string;
+  version: string;
+  configDigest: string;
+  /** What operators call the repository: `owner/name`, or the checkout's folder name. */
+  repo: string;
+}
+
 export type StopReason = "max_ticks" | "signal" | "halt" | "error" | "idle";
 
 export class Engine {
@@ -38,9 +47,7 @@ export class Engine {
   constructor(
     private readonly ctx: Omit<EngineContext, "state">,
     private readonly store: Store,
-    private readonly runnerId: string,
-    private readonly version: string,
-    private readonly configDigest: string,
+    private readonly identity: EngineIdentity,
   ) {
     this.state = store.readState();
   }
@@ -94,19 +101,19 @@ export class Engine {
     this.ctx.emitter.emit(
       "loop.started",
       {
-        runner_id: this.runnerId,
+        runner_id: this.identity.runnerId,
         pid: process.pid,
         host: this.holder.host,
-        version: this.version,
+        version: this.identity.version,
         parallel: config.scheduling.parallel,
         tick_interval_s: config.scheduling.tick_interval_s,
         max_ticks: config.scheduling.max_ticks,
         tracker: config.tracker,
         platform: config.platform,
-        config_digest: this.configDigest,
-        repo: config.repo,
+        config_digest: this.identity.configDigest,
+        repo: this.identity.repo,
       },
-      { key: ownEventKey("loop.started", this.runnerId) },
+      { key: ownEventKey("loop.started", this.identity.runnerId) },
     );
   }
 
@@ -141,7 +148,8 @@ export class Engine {
         this.stop("idle");
         break;
       }
-      if (budgetLeft && !this.halted()) {
+      // A tick with no free slot could only re-list the backlog: wait for a slot instead.
+      if (budgetLeft && !this.halted() && this.ctx.runtime.freeSlots(scheduling.parallel) > 0) {
         ticks++;
         const result = await runTick(this.context(), this.nextTickNumber(), this.fingerprints);
         this.track(result.tick, result.attempts);
@@ -211,7 +219,7 @@ export class Engine {
     this.ctx.emitter.emitAfter(
       "loop.stopped",
       { reason: reason === "max_ticks" || reason === "signal" || reason === "halt" ? reason : "error", tick: this.state.loop.get("loop")?.tick ?? 0, ...(this.stopReason === "idle" ? { detail: "backlog idle" } : {}) },
-      { key: ownEventKey("loop.stopped", this.runnerId) },
+      { key: ownEventKey("loop.stopped", this.identity.runnerId) },
     );
   }
 }

@@ -42,13 +42,24 @@ function recordEnd(scope: AttemptScope, end: AttemptEnd, durationMs: number): vo
   switch (end.status) {
     case "merged":
     case "needs_human":
-      ctx.emitter.emitAfter("task.completed", { ...base, duration_ms: durationMs, ...(scope.pr ? { pr: scope.pr } : {}) }, meta(scope, "task.completed"));
+      ctx.emitter.emitAfter(
+        "task.completed",
+        { ...base, duration_ms: durationMs, ...(scope.pr ? { pr: scope.pr } : {}), ...cost(scope) },
+        meta(scope, "task.completed"),
+      );
       return;
     case "failed": {
       const retryAt = isoAt(ctx.clock.now() + ctx.config.scheduling.cooldown_s * 1000);
       ctx.emitter.emitAfter(
         "task.failed",
-        { ...base, reason: end.reason, error: end.error.slice(0, 2000), ...(end.stderrTail ? { stderr_tail: end.stderrTail.slice(-4000) } : {}), retry_at: retryAt },
+        {
+          ...base,
+          reason: end.reason,
+          error: end.error.slice(0, 2000),
+          ...(end.stderrTail ? { stderr_tail: end.stderrTail.slice(-4000) } : {}),
+          retry_at: retryAt,
+          ...cost(scope),
+        },
         meta(scope, "task.failed"),
       );
       return;
@@ -61,6 +72,10 @@ function recordEnd(scope: AttemptScope, end: AttemptEnd, durationMs: number): vo
         meta(scope, "task.compensated"),
       );
   }
+}
+
+function cost(scope: AttemptScope): { cost_usd?: number } {
+  return scope.costUsd > 0 ? { cost_usd: Math.round(scope.costUsd * 1e6) / 1e6 } : {};
 }
 
 async function settleQueue(scope: AttemptScope, end: AttemptEnd): Promise<void> {

@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { taskEventKey, taskId } from "../../store/contract/ids.js";
 import type { WorkerProgress, WorkerResult, WorkerSpec } from "../workers/types.js";
+import type { AttemptScope } from "./attempt.js";
 import type { EngineContext } from "./context.js";
 import type { RunningAttempt } from "./runtime.js";
 
@@ -19,13 +20,13 @@ interface Counters {
 }
 
 export async function superviseWorker(
-  ctx: EngineContext,
-  running: RunningAttempt,
+  scope: AttemptScope,
   spec: WorkerSpec,
   brief: string,
   cwd: string,
   logDir: string,
 ): Promise<WorkerResult> {
+  const { ctx, running } = scope;
   const counters: Counters = { turns: 0, toolUses: 0, lastOutputAt: ctx.clock.now(), observations: 0 };
   const handle = ctx.startWorker({
     spec,
@@ -43,7 +44,14 @@ export async function superviseWorker(
     heartbeat(ctx, running, counters, running.heartbeats);
   }, intervalMs);
   try {
-    return await handle.done;
+    const result = await handle.done;
+    scope.costUsd += result.costUsd ?? 0;
+    counters.turns = Math.max(counters.turns, result.turns);
+    counters.toolUses = Math.max(counters.toolUses, result.toolUses);
+    // A closing heartbeat carries the run's final counts and the attempt's cost so far.
+    running.heartbeats++;
+    heartbeat(ctx, running, counters, running.heartbeats, scope.costUsd);
+    return result;
   } finally {
     clearInterval(timer);
     running.worker = undefined;
@@ -76,7 +84,7 @@ function onProgress(
   }
 }
 
-function heartbeat(ctx: EngineContext, running: RunningAttempt, counters: Counters, beat: number): void {
+function heartbeat(ctx: EngineContext, running: RunningAttempt, counters: Counters, beat: number, costUsd?: number): void {
   const { issue, attempt, claim } = running;
   try {
     ctx.queue.heartbeat(claim.id, claim.token, leaseMs(ctx));
@@ -89,6 +97,7 @@ function heartbeat(ctx: EngineContext, running: RunningAttempt, counters: Counte
         tool_uses: counters.toolUses,
         ...(counters.lastTool ? { last_tool: counters.lastTool.slice(0, 200) } : {}),
         idle_ms: Math.max(0, ctx.clock.now() - counters.lastOutputAt),
+        ...(costUsd ? { cost_usd: costUsd } : {}),
       },
       { key: taskEventKey("task.heartbeat", issue, attempt, `n${beat}`), taskId: taskId(issue) },
     );

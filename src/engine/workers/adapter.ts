@@ -54,3 +54,13 @@ export function commandParts(
   const [file, ...prefix] = spec.command;
   return { file: file ?? fallback, prefix };
 }
+
+/**
+ * Linux caps a single argument at 128 KiB, and a critic's brief carries a whole diff: a
+ * brief larger than this goes to the agent on stdin instead of as an argument.
+ */
+const maxBriefArgumentBytes = 100 * 1024;
+
+export function briefFitsArgument(brief: string): boolean {
+  return Buffer.byteLength(brief) <= maxBriefArgumentBytes;
+}

@@ -13,14 +13,14 @@ import { parseJsonObject } from "./json-line.js";
 const count = z.number().nonnegative().optional().catch(undefined);
 const text = z.string().optional().catch(undefined);
 
-export const claudeUsageSchema = z.looseObject({
+const claudeUsageSchema = z.looseObject({
   input_tokens: count,
   output_tokens: count,
   cache_creation_input_tokens: count,
   cache_read_input_tokens: count,
 });
 
-export const systemInitSchema = z.looseObject({
+const systemInitSchema = z.looseObject({
   type: z.literal("system"),
   subtype: z.literal("init"),
   session_id: z.string(),
@@ -31,7 +31,7 @@ export const systemInitSchema = z.looseObject({
   uuid: text,
 });
 
-export const apiRetrySchema = z.looseObject({
+const apiRetrySchema = z.looseObject({
   type: z.literal("system"),
   subtype: z.literal("api_retry"),
   attempt: count,
@@ -43,23 +43,23 @@ export const apiRetrySchema = z.looseObject({
   uuid: text,
 });
 
-export const textBlockSchema = z.looseObject({ type: z.literal("text"), text: z.string() });
+const textBlockSchema = z.looseObject({ type: z.literal("text"), text: z.string() });
 
-export const toolUseBlockSchema = z.looseObject({
+const toolUseBlockSchema = z.looseObject({
   type: z.literal("tool_use"),
   id: z.string(),
   name: z.string(),
   input: z.record(z.string(), z.unknown()).catch({}),
 });
 
-export const toolResultBlockSchema = z.looseObject({
+const toolResultBlockSchema = z.looseObject({
   type: z.literal("tool_result"),
   tool_use_id: z.string(),
   content: z.unknown().optional(),
   is_error: z.boolean().optional().catch(undefined),
 });
 
-export const assistantSchema = z.looseObject({
+const assistantSchema = z.looseObject({
   type: z.literal("assistant"),
   message: z.looseObject({
     id: text,
@@ -75,7 +75,7 @@ export const assistantSchema = z.looseObject({
   uuid: text,
 });
 
-export const userSchema = z.looseObject({
+const userSchema = z.looseObject({
   type: z.literal("user"),
   message: z.looseObject({
     role: text,
@@ -86,7 +86,7 @@ export const userSchema = z.looseObject({
   uuid: text,
 });
 
-export const resultSchema = z.looseObject({
+const resultSchema = z.looseObject({
   type: z.literal("result"),
   subtype: z.string(),
   is_error: z.boolean().optional().catch(undefined),

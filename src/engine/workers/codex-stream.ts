@@ -10,7 +10,7 @@ import { parseJsonObject } from "./json-line.js";
 const count = z.number().nonnegative().optional().catch(undefined);
 const text = z.string().optional().catch(undefined);
 
-export const codexUsageSchema = z.looseObject({
+const codexUsageSchema = z.looseObject({
   input_tokens: count,
   cached_input_tokens: count,
   output_tokens: count,
@@ -18,7 +18,7 @@ export const codexUsageSchema = z.looseObject({
 
 const errorSchema = z.looseObject({ message: z.string().catch("unknown error") });
 
-export const commandExecutionSchema = z.looseObject({
+const commandExecutionSchema = z.looseObject({
   id: z.string(),
   type: z.literal("command_execution"),
   command: z.string().catch(""),
@@ -27,14 +27,14 @@ export const commandExecutionSchema = z.looseObject({
   status: text,
 });
 
-export const fileChangeSchema = z.looseObject({
+const fileChangeSchema = z.looseObject({
   id: z.string(),
   type: z.literal("file_change"),
   changes: z.array(z.looseObject({ path: z.string(), kind: text })).catch([]),
   status: text,
 });
 
-export const mcpToolCallSchema = z.looseObject({
+const mcpToolCallSchema = z.looseObject({
   id: z.string(),
   type: z.literal("mcp_tool_call"),
   server: z.string().catch("mcp"),
@@ -42,25 +42,25 @@ export const mcpToolCallSchema = z.looseObject({
   status: text,
 });
 
-export const webSearchSchema = z.looseObject({
+const webSearchSchema = z.looseObject({
   id: z.string(),
   type: z.literal("web_search"),
   query: z.string().catch(""),
 });
 
-export const agentMessageSchema = z.looseObject({
+const agentMessageSchema = z.looseObject({
   id: z.string(),
   type: z.literal("agent_message"),
   text: z.string(),
 });
 
-export const reasoningSchema = z.looseObject({
+const reasoningSchema = z.looseObject({
   id: z.string(),
   type: z.literal("reasoning"),
   text: z.string().catch(""),
 });
 
-export const todoListSchema = z.looseObject({
+const todoListSchema = z.looseObject({
   id: z.string(),
   type: z.literal("todo_list"),
   items: z
@@ -68,13 +68,13 @@ export const todoListSchema = z.looseObject({
     .catch([]),
 });
 
-export const errorItemSchema = z.looseObject({
+const errorItemSchema = z.looseObject({
   id: z.string(),
   type: z.literal("error"),
   message: z.string().catch("unknown error"),
 });
 
-export const codexItemSchema = z.discriminatedUnion("type", [
+const codexItemSchema = z.discriminatedUnion("type", [
   commandExecutionSchema,
   fileChangeSchema,
   mcpToolCallSchema,
@@ -85,7 +85,7 @@ export const codexItemSchema = z.discriminatedUnion("type", [
   errorItemSchema,
 ]);
 
-export const codexEventSchema = z.discriminatedUnion("type", [
+const codexEventSchema = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("thread.started"), thread_id: z.string() }),
   z.looseObject({ type: z.literal("turn.started") }),
   z.looseObject({

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { execa, type Result, type ResultPromise } from "execa";
@@ -20,7 +20,7 @@ import { workerEnv } from "./worker-env.js";
  * always arrives: a missing binary, a crash, a hang or a kill are outcomes, not throws.
  */
 
-export const defaultKillGraceMs = 10_000;
+const defaultKillGraceMs = 10_000;
 
 /** Lines longer than this are not parsed; only their head is kept. */
 const maxLineBytes = 1024 * 1024;
@@ -67,7 +67,7 @@ class SupervisedRun {
     this.parser = adapter.createParser();
     this.graceMs = spec.killGraceMs ?? defaultKillGraceMs;
     this.program = spec.command[0] ?? spec.adapter;
-    this.secrets = [...envSecrets(), ...Object.values(spec.env ?? {})];
+    this.secrets = [...envSecrets(), ...envSecrets(spec.env ?? {})];
     this.watchdog = new Watchdog({
       stallTimeoutMs: spec.stallTimeoutMs,
       wallTimeoutMs: spec.wallTimeoutMs,
@@ -290,7 +290,7 @@ class SupervisedRun {
     if (this.ending) return this.ending;
     if (!run) return { outcome: "error", error: this.startError };
     if (run.exitCode === undefined && run.signal === undefined) {
-      return { outcome: "error", error: spawnFailure(this.program, run) };
+      return { outcome: "error", error: spawnFailure(this.program, this.input.cwd, run) };
     }
     if (run.exitCode !== 0) {
       const how =
@@ -309,8 +309,11 @@ class SupervisedRun {
 }
 
 /** Why the process never started, and what to do about it. */
-function spawnFailure(program: string, run: Result): string {
+function spawnFailure(program: string, cwd: string, run: Result): string {
   const code = "code" in run ? String(run.code) : undefined;
+  if (code === "ENOENT" && !existsSync(cwd)) {
+    return `the worktree ${cwd} does not exist (ENOENT): it was removed before the worker started`;
+  }
   if (code === "ENOENT") {
     return `worker command "${program}" was not found (ENOENT): install it, or set the worker's \`command\` in forge-loop.yaml to its full path (workers see only the engine's PATH)`;
   }
@@ -318,7 +321,7 @@ function spawnFailure(program: string, run: Result): string {
     return `worker command "${program}" is not executable (EACCES): make it executable (chmod +x) or set the worker's \`command\` in forge-loop.yaml`;
   }
   if (code === "E2BIG") {
-    return `the arguments for "${program}" are too long for the system (E2BIG): the brief is passed as an argument, so it must be shorter`;
+    return `the command line for "${program}" is too long for the system (E2BIG): shorten the worker's \`command\` or \`args\` in forge-loop.yaml`;
   }
   const reason = "originalMessage" in run ? String(run.originalMessage) : (code ?? "unknown error");
   return `cannot start ${program}: ${oneLine(reason, 200)}`;

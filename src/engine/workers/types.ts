@@ -25,7 +25,10 @@ export interface WorkerSpec {
   killGraceMs?: number;
   /** Names of environment variables passed through from the engine's environment. */
   envAllow: string[];
-  /** Extra variables set for this worker (never logged unredacted). */
+  /**
+   * Extra variables set for this worker. Values under secret-looking names (`*_TOKEN`,
+   * `*_API_KEY`, …) are redacted wherever they appear in transcripts and results.
+   */
   env?: Record<string, string>;
 }
 

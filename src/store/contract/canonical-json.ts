@@ -31,9 +31,5 @@ const nonAsciiAll = /[\u007f-\uffff]/g;
 export function asciiEscapeJson(json: string): string {
   // Most text is plain ASCII: a test scans it far faster than a replace with a callback.
   if (!nonAscii.test(json)) return json;
-  return json.replace(
-    nonAsciiAll,
-    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return json.replace(nonAsciiAll, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
-

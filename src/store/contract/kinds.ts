@@ -204,6 +204,8 @@ export const payloadSchemas = {
     error: z.string().optional(),
     stderr_tail: z.string().optional(),
     retry_at: isoTime.optional(),
+    /** What the attempt's worker and critic cost before it failed (final result lines only). */
+    cost_usd: z.number().nonnegative().optional(),
   }),
   "task.compensated": z.object({
     issue,

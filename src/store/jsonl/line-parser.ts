@@ -45,8 +45,6 @@ const EXCERPT_BYTES = 4 * EXCERPT_CHARS;
 export interface LineParserOptions {
   /** Byte offset of the first byte that will be pushed (default 0). */
   startOffset?: number;
-  /** Number of the first line (default 1). */
-  firstLine?: number;
   maxLineBytes?: number;
 }
 
@@ -58,7 +56,7 @@ export class JsonlLineParser {
   private readonly maxLineBytes: number;
   /** Offset of the first byte of the line being assembled: everything before it is consumed. */
   private lineOffset: number;
-  private lineNumber: number;
+  private lineNumber = 1;
   private held: Buffer[] = [];
   private heldBytes = 0;
   /** Set once the held line passed maxLineBytes: then only its first bytes are kept. */
@@ -67,17 +65,11 @@ export class JsonlLineParser {
   constructor(options: LineParserOptions = {}) {
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.lineOffset = options.startOffset ?? 0;
-    this.lineNumber = options.firstLine ?? 1;
   }
 
   /** Offset just past the last complete line (after `end()`, past everything pushed). */
   get offset(): number {
     return this.lineOffset;
-  }
-
-  /** Bytes of an incomplete line held until its newline arrives. */
-  get pendingBytes(): number {
-    return this.heldBytes;
   }
 
   /** Parses every complete line in `chunk` (with what was held before) into `out`. */

@@ -35,7 +35,7 @@ export interface JsonlTailResult extends JsonlReadResult {
 const CHUNK_BYTES = 1024 * 1024;
 const TAIL_BLOCK_BYTES = 64 * 1024;
 
-/** Parses JSONL held in memory; offsets are relative to the start of `input`. */
+/** Parses JSONL held in memory; offsets are byte offsets into `input` (UTF-8 for a string). */
 export function parseJsonl(
   input: Uint8Array | string,
   options: Omit<JsonlReadOptions, "fromOffset"> = {},

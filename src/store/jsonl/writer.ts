@@ -64,6 +64,8 @@ interface OpenFile {
 }
 
 const NEWLINE = Buffer.from("\n");
+/** Shorter strings cannot hold anything `redact` recognises. */
+const MIN_SECRET_CHARS = 8;
 
 export class JsonlWriter {
   private readonly maxBytes: number;
@@ -158,9 +160,10 @@ export function formatJsonlLine(entry: JsonlEntry, clock: Clock = systemClock): 
   record.ts = ts;
   record.kind = entry.kind;
   record.seq = entry.seq;
-  // One redact() call for the whole line in the usual case: the strings are joined with a
-  // character no pattern or secret spans, so if the joined text has nothing to redact,
-  // neither has any string in it. Only then is each string redacted on its own.
+  // One redact() call per line in the usual case: the strings joined with NUL, which no
+  // secret contains and which can only make a pattern match more, never less. If the
+  // joined text has nothing to redact, neither has any string in it; otherwise each string
+  // is redacted on its own.
   const strings: string[] = [];
   const line = JSON.stringify(record, (_key, value: unknown) => {
     if (typeof value === "string" && value.length >= MIN_SECRET_CHARS) strings.push(value);
@@ -172,9 +175,6 @@ export function formatJsonlLine(entry: JsonlEntry, clock: Clock = systemClock): 
     typeof value === "string" && value.length >= MIN_SECRET_CHARS ? redact(value) : value,
   );
 }
-
-/** Shorter strings cannot hold anything `redact` recognises. */
-const MIN_SECRET_CHARS = 8;
 
 function endsWithNewline(fd: number, size: number): boolean {
   const last = Buffer.alloc(1);

@@ -108,7 +108,13 @@ export function verifyChainRows(rows: Iterable<ChainRow>, options: VerifyOptions
       ok: false,
       checked,
       unchained,
-      firstBroken: { sequence: row.sequence, eventId: row.event_id, expected, stored: stored ?? null, column },
+      firstBroken: {
+        sequence: row.sequence,
+        eventId: row.event_id,
+        expected,
+        stored: stored ?? null,
+        column,
+      },
     });
     if (options.scheme === "event_hash" && row.prev_hash !== prev) {
       return broken("prev_hash", prev, row.prev_hash);

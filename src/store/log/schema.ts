@@ -82,7 +82,12 @@ export function inspectDatabase(db: Database.Database): DatabaseInfo {
       : "none";
   const hasMeta = tableExists(db, META_TABLE);
   if (!hasMeta) {
-    return { origin: eventColumns.size === 0 ? "empty" : "foreign", schemaVersion: 0, eventColumns, chainScheme };
+    return {
+      origin: eventColumns.size === 0 ? "empty" : "foreign",
+      schemaVersion: 0,
+      eventColumns,
+      chainScheme,
+    };
   }
   const row = db.prepare(`SELECT value FROM ${META_TABLE} WHERE key = 'schema_version'`).get() as
     | { value: string }
@@ -137,15 +142,14 @@ export function refuseNewer(info: DatabaseInfo, path: string): void {
 
 /**
  * WAL so readers never block the writer; `synchronous=NORMAL` set explicitly (in WAL a
- * commit survives a process crash, and only an OS crash can lose the last commits);
- * a busy timeout so an engine and a UI appending at once wait for each other instead of failing.
+ * commit survives a process crash, and only an OS crash can lose the last commits). The
+ * busy timeout, set at connect, makes an engine and a UI appending at once wait for each
+ * other instead of failing. A readonly connection changes nothing.
  */
-export function applyPragmas(
+export function applyWritePragmas(
   db: Database.Database,
   mode: "writer" | "observer" | "readonly",
-  busyTimeoutMs: number,
 ): void {
-  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
   if (mode === "readonly") return;
   if (mode === "writer") db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");

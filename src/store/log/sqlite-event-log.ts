@@ -16,7 +16,7 @@ import { newEventId } from "./event-id.js";
 import type { ChainReport, EventLog } from "./event-log.js";
 import { type EventRow, eventColumnsSql, toStoredEvent } from "./rows.js";
 import {
-  applyPragmas,
+  applyWritePragmas,
   type DatabaseInfo,
   inspectDatabase,
   migrate,
@@ -60,13 +60,14 @@ export function openEventLog(path: string, options: OpenEventLogOptions): Sqlite
       "Start the engine (`forge-loop run`) to create one, or pass the path of an existing events.db.",
     );
   }
-  if (mode === "writer") mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { readonly: mode === "readonly", fileMustExist: mode !== "writer" });
+  const db = connect(path, mode);
   try {
-    applyPragmas(db, mode, options.busyTimeoutMs ?? 5000);
+    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+    // Refused before any pragma that writes: a Python database must stay byte-identical.
+    checkOpenable(inspectDatabase(db), mode, path);
+    applyWritePragmas(db, mode);
     if (mode === "writer") migrate(db, path);
     const info = inspectDatabase(db);
-    checkOpenable(info, mode, path);
     return new SqliteEventLog(db, path, mode, info, options.clock ?? systemClock, options.observer);
   } catch (err) {
     db.close();
@@ -74,7 +75,25 @@ export function openEventLog(path: string, options: OpenEventLogOptions): Sqlite
   }
 }
 
+function connect(path: string, mode: OpenMode): Database.Database {
+  try {
+    if (mode === "writer") mkdirSync(dirname(path), { recursive: true });
+    return new Database(path, { readonly: mode === "readonly", fileMustExist: mode !== "writer" });
+  } catch (err) {
+    throw new UserError(
+      `cannot open the event log at ${path}: ${(err as Error).message}`,
+      "Check that the path is right and its directory is writable.",
+    );
+  }
+}
+
 function checkOpenable(info: DatabaseInfo, mode: OpenMode, path: string): void {
+  if (mode === "writer") {
+    // An empty file becomes a new log; migrate() checks again inside its transaction.
+    refuseForeign(info, path);
+    refuseNewer(info, path);
+    return;
+  }
   if (info.origin === "empty") {
     throw new UserError(
       `${path} is not a forge-loop event log (it has no events table)`,
@@ -131,7 +150,9 @@ export class SqliteEventLog implements EventLog {
     this.selectSince = db.prepare(
       `SELECT ${columns} FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?`,
     );
-    this.selectHead = db.prepare<[], number>("SELECT COALESCE(MAX(sequence), 0) FROM events").pluck();
+    this.selectHead = db
+      .prepare<[], number>("SELECT COALESCE(MAX(sequence), 0) FROM events")
+      .pluck();
     this.selectDataVersion = db.prepare<[], number>("PRAGMA data_version").pluck();
     if (mode === "readonly") return;
     this.writes = {
@@ -142,7 +163,8 @@ export class SqliteEventLog implements EventLog {
       ),
       selectByKey: db.prepare(`SELECT ${columns} FROM events WHERE idempotency_key = ?`),
       lastHash: db
-        .prepare<[], string | null>("SELECT chain_hash FROM events ORDER BY sequence DESC LIMIT 1").pluck(),
+        .prepare<[], string | null>("SELECT chain_hash FROM events ORDER BY sequence DESC LIMIT 1")
+        .pluck(),
       transaction: db.transaction((inputs: readonly AppendInput[]) => this.insertAll(inputs)),
     };
   }

@@ -19,16 +19,19 @@ const ISO =
 const SECONDS_LIMIT = 1e11;
 const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
-/** Already what we store (what the Python runner writes): checked by a round trip. */
+/** Already what we store, and what the Python runner writes. */
 const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 export function normaliseLegacyTs(ts: unknown): string | undefined {
   if (typeof ts === "number") return fromEpoch(ts);
   if (typeof ts !== "string") return undefined;
   if (CANONICAL.test(ts)) {
-    // Date.parse is exact for this one format; an impossible date fails the round trip.
+    // Date.parse reads this format exactly, but rolls day 31 of June over and allows hour
+    // 24: those two are checked here (this path runs once per mirrored line).
     const ms = Date.parse(ts);
-    if (ms >= 0 && ms <= MAX_MS && new Date(ms).toISOString() === ts) return ts;
+    const day = Number(ts.slice(8, 10));
+    const fits = day <= daysIn(Number(ts.slice(0, 4)), Number(ts.slice(5, 7)));
+    if (ms >= 0 && ms <= MAX_MS && fits && Number(ts.slice(11, 13)) < 24) return ts;
   }
   const m = ISO.exec(ts.trim());
   if (!m) return undefined;

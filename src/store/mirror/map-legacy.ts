@@ -163,8 +163,7 @@ export function mapLegacyRecord(state: MirrorState, record: Payload): MirrorStep
   const tick = intField(record, "tick");
   const normalised = normaliseLegacyTs(record.ts);
   // Every record moves the state, mapped or not: any of them may show a new run.
-  const next = advanceRun(state, kind, tick);
-  if (normalised !== undefined) next.lastOccurredAt = normalised;
+  const next = nextState(state, kind, tick, normalised);
   const rule = kind === undefined ? undefined : ruleFor(kind);
   if (kind === undefined || rule === undefined)
     return { state: next, events: [], outcome: "unmapped" };
@@ -175,7 +174,7 @@ export function mapLegacyRecord(state: MirrorState, record: Payload): MirrorStep
   const issue = issueIn(record.issue) ?? issueIn(record.number);
   if (issue !== undefined) src.issue = issue;
 
-  const occurredAt = normalised ?? state.lastOccurredAt;
+  const occurredAt = next.lastOccurredAt;
   const digest = hash("sha256", canonicalJson(record));
   const events = rule(src).map((draft, index): AppendInput => {
     const event: AppendInput = {
@@ -191,20 +190,21 @@ export function mapLegacyRecord(state: MirrorState, record: Payload): MirrorStep
   return { state: next, events, outcome: "mapped" };
 }
 
-function advanceRun(
+function nextState(
   state: MirrorState,
   kind: string | undefined,
   tick: number | undefined,
+  occurredAt: string | undefined,
 ): MirrorState {
-  const next: MirrorState = { ...state };
+  let { run, lastTick } = state;
   if (kind === "loop_start") {
-    next.run = state.run + 1;
-    delete next.lastTick;
+    run += 1;
+    lastTick = undefined;
   } else if (tick !== undefined) {
-    if (state.lastTick !== undefined && tick < state.lastTick) next.run = state.run + 1;
-    next.lastTick = tick;
+    if (lastTick !== undefined && tick < lastTick) run += 1;
+    lastTick = tick;
   }
-  return next;
+  return { run, lastTick, lastOccurredAt: occurredAt ?? state.lastOccurredAt };
 }
 
 function tickDone(src: Source): Draft[] {

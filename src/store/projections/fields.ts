@@ -126,7 +126,7 @@ export function durationMsOf(payload: Payload): number | undefined {
 export function msBetween(from: string | undefined, to: string): number | undefined {
   if (from === undefined) return undefined;
   const ms = Date.parse(to) - Date.parse(from);
-  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+  return ms;
 }
 
 /** `a + b`, keeping `a` when the sum would stop being finite. */

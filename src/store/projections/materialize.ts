@@ -14,8 +14,13 @@ import type Database from "better-sqlite3";
 import type { StoredEvent } from "../contract/envelope.js";
 import { type AnyProjection, projections as allProjections } from "./all.js";
 import type { Projection } from "./projection.js";
-import { type EventSource, snapshotText, TableSnapshots } from "./snapshots.js";
-import { projectionTablesExist, tableOf, tableRows } from "./tables.js";
+import {
+  type EventSource,
+  type Manifest,
+  snapshotTablesExist,
+  TableSnapshots,
+} from "./snapshots.js";
+import { projectionTablesExist, tableOf } from "./tables.js";
 import type { ProjectionName } from "./types.js";
 
 export interface ProjectorOptions {
@@ -23,8 +28,6 @@ export interface ProjectorOptions {
   readEvents: EventSource;
   /** Store a snapshot once this many events have passed since the last one (0: never). */
   snapshotEvery: number;
-  /** Deflate snapshots (see `encodeSnapshot`). */
-  compressSnapshots: boolean;
   /** Defaults to every projection; tests pass their own. */
   projections?: readonly AnyProjection[];
 }
@@ -113,10 +116,7 @@ export class SqliteProjector implements AppendObserverLike {
       for (const batch of batches) batch.fold(event);
       if (snapshotting && event.sequence - lastSnapshot >= every) {
         for (const batch of batches) batch.flush();
-        bound.snapshots.write(
-          event.sequence,
-          snapshotText(event.sequence, (name) => tableRows(bound.db, name)),
-        );
+        this.snapshotTables(bound, event.sequence);
         lastSnapshot = event.sequence;
       }
     }
@@ -126,10 +126,30 @@ export class SqliteProjector implements AppendObserverLike {
     }
   }
 
+  /**
+   * Stores the tables as the snapshot at `seq`: rows changed since the last snapshot become
+   * new row versions, unchanged ones keep theirs, and the manifest lists them in fold order.
+   */
+  private snapshotTables(bound: Bound, seq: number): void {
+    const manifest: Manifest = { version: 2, seq, rows: {} };
+    for (const { name } of this.projections) {
+      const st = bound.tables.get(name) as TableStatements;
+      for (const [key, json] of st.changedSinceSnapshot.all() as [string, string][]) {
+        st.setSnapshotId.run(bound.snapshots.insertRow(json), key);
+      }
+      manifest.rows[name] = st.manifestRows.all() as [string, number][];
+    }
+    bound.snapshots.writeManifest(manifest);
+  }
+
   /** Prepares the statements once per connection; undefined while the tables are missing. */
   private bind(db: Database.Database): Bound | undefined {
     if (this.bound?.db === db) return this.bound;
-    if (this.projections.length === 0 || !projectionTablesExist(db, this.projections)) {
+    const ready =
+      this.projections.length > 0 &&
+      projectionTablesExist(db, this.projections) &&
+      snapshotTablesExist(db);
+    if (!ready) {
       return undefined;
     }
     const cursorRows = db.prepare("SELECT projection_name, sequence FROM projection_cursors").raw();
@@ -141,7 +161,7 @@ export class SqliteProjector implements AppendObserverLike {
     this.bound = {
       db,
       tables: new Map(this.projections.map((p) => [p.name, prepareTable(db, p.name)])),
-      snapshots: new TableSnapshots(db, this.options.compressSnapshots),
+      snapshots: new TableSnapshots(db),
       cursors,
       lowestCursor: () => {
         const all = cursors();
@@ -171,6 +191,9 @@ interface TableStatements {
   maxOrd: Database.Statement<[]>;
   /** The first row past an `ord`, in fold order. */
   next: Database.Statement<[number]>;
+  changedSinceSnapshot: Database.Statement<[]>;
+  setSnapshotId: Database.Statement<[number, string]>;
+  manifestRows: Database.Statement<[]>;
 }
 
 function prepareTable(db: Database.Database, name: string): TableStatements {
@@ -178,12 +201,16 @@ function prepareTable(db: Database.Database, name: string): TableStatements {
   return {
     get: db.prepare(`SELECT ord, json FROM ${t} WHERE key = ?`).raw(),
     upsert: db.prepare(
-      `INSERT INTO ${t} (key, ord, json) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET ord = excluded.ord, json = excluded.json`,
+      `INSERT INTO ${t} (key, ord, snap_id, json) VALUES (?, ?, NULL, ?)
+       ON CONFLICT (key) DO UPDATE SET ord = excluded.ord, snap_id = NULL, json = excluded.json`,
     ),
     remove: db.prepare(`DELETE FROM ${t} WHERE key = ?`),
     count: db.prepare(`SELECT count(*) FROM ${t}`).pluck(),
     maxOrd: db.prepare(`SELECT coalesce(max(ord), 0) FROM ${t}`).pluck(),
     next: db.prepare(`SELECT key, ord FROM ${t} WHERE ord > ? ORDER BY ord LIMIT 1`).raw(),
+    changedSinceSnapshot: db.prepare(`SELECT key, json FROM ${t} WHERE snap_id IS NULL`).raw(),
+    setSnapshotId: db.prepare(`UPDATE ${t} SET snap_id = ? WHERE key = ?`),
+    manifestRows: db.prepare(`SELECT key, snap_id FROM ${t} ORDER BY ord`).raw(),
   };
 }
 

@@ -9,10 +9,10 @@ import { canonicalJson } from "../contract/canonical-json.js";
 import { projectionNames, projections } from "./all.js";
 import { deserializeState, emptyState, foldEvent } from "./fold.js";
 import {
-  decodeSnapshot,
   type EventSource,
-  ensureSnapshotTable,
-  RowTextCache,
+  ensureSnapshotTables,
+  FoldSnapshotWriter,
+  snapshotTablesExist,
   TableSnapshots,
 } from "./snapshots.js";
 import { commonCursor, ensureProjectionTables, tableRows, writeTableState } from "./tables.js";
@@ -22,7 +22,6 @@ const pageSize = 10_000;
 
 export interface RebuildOptions {
   snapshotEvery: number;
-  compressSnapshots: boolean;
 }
 
 export interface RebuildReport {
@@ -44,12 +43,12 @@ export function rebuildProjections(
   options: RebuildOptions,
 ): RebuildReport {
   ensureProjectionTables(db, projections);
-  ensureSnapshotTable(db);
+  ensureSnapshotTables(db);
   return db
     .transaction((): RebuildReport => {
-      const snapshots = new TableSnapshots(db, options.compressSnapshots);
-      const texts = new RowTextCache();
-      snapshots.clear();
+      const tableSnapshots = new TableSnapshots(db);
+      tableSnapshots.clear();
+      const snapshots = new FoldSnapshotWriter(tableSnapshots);
       const state = emptyState();
       let events = 0;
       let taken = 0;
@@ -59,7 +58,7 @@ export function rebuildProjections(
         for (const event of page) {
           foldEvent(state, event);
           if (options.snapshotEvery > 0 && event.sequence - lastSnapshot >= options.snapshotEvery) {
-            snapshots.write(state.seq, texts.snapshotText(state));
+            snapshots.write(state);
             lastSnapshot = event.sequence;
             taken += 1;
           }
@@ -67,7 +66,7 @@ export function rebuildProjections(
         events += page.length;
         if (page.length < pageSize) break;
       }
-      writeTableState(db, projections, state);
+      writeTableState(db, projections, state, (row) => snapshots.storedId(row));
       return { events, seq: state.seq, snapshots: taken };
     })
     .immediate();
@@ -113,7 +112,9 @@ export function verifyProjections(
   materialized: boolean,
 ): VerifyReport {
   return db.transaction((): VerifyReport => {
-    const snapshotSeqs = materialized ? storedSnapshotSeqs(db) : [];
+    const snapshots =
+      materialized && snapshotTablesExist(db) ? new TableSnapshots(db) : undefined;
+    const snapshotSeqs = snapshots?.sequences() ?? [];
     const state = emptyState();
     const report: VerifyReport = {
       ok: true,
@@ -127,7 +128,7 @@ export function verifyProjections(
     const checkSnapshotsUpTo = (seq: number): Difference | undefined => {
       while (next < snapshotSeqs.length && (snapshotSeqs[next] as number) <= seq) {
         const snapSeq = snapshotSeqs[next++] as number;
-        const difference = compareSnapshot(db, snapSeq, state);
+        const difference = compareSnapshot(snapshots as TableSnapshots, snapSeq, state);
         report.snapshotsChecked += 1;
         if (difference) return difference;
       }
@@ -169,41 +170,24 @@ function fail(report: VerifyReport, difference: Difference): VerifyReport {
   return { ...report, ok: false, difference };
 }
 
-function storedSnapshotSeqs(db: Database.Database): number[] {
-  const exists = db
-    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshots'")
-    .get();
-  if (!exists) return [];
-  return db.prepare("SELECT seq FROM snapshots ORDER BY seq").pluck().all() as number[];
-}
-
 function compareSnapshot(
-  db: Database.Database,
+  snapshots: TableSnapshots,
   seq: number,
   expected: LoopState,
 ): Difference | undefined {
-  const stored = db.prepare("SELECT state FROM snapshots WHERE seq = ?").pluck().get(seq) as
-    | string
-    | Buffer;
   let actual: LoopState;
   try {
-    actual = deserializeState(decodeSnapshot(stored));
+    actual = snapshots.decode(seq);
   } catch (err) {
-    return {
-      where: "snapshot",
-      seq,
-      expected: "a readable snapshot",
-      actual: (err as Error).message,
-    };
+    return { where: "snapshot", seq, expected: "a readable snapshot", actual: (err as Error).message };
   }
   if (actual.seq !== expected.seq) {
     return { where: "snapshot", seq, expected: `seq ${expected.seq}`, actual: `seq ${actual.seq}` };
   }
   for (const name of projectionNames) {
-    const rows: [string, string][] = [...actual[name]].map(([key, row]) => [
-      key,
-      JSON.stringify(row),
-    ]);
+    const rows: [string, string][] = [...(actual[name] as Map<string, unknown>)].map(
+      ([key, row]) => [key, JSON.stringify(row)],
+    );
     const difference = diffRows(name, [...expected[name]], rows, "snapshot");
     if (difference) return { ...difference, seq };
   }

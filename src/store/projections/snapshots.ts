@@ -1,9 +1,18 @@
 /**
- * Snapshots: the whole folded state (`serializeState`) at a sequence, so replay can seek
- * anywhere by folding only the events after the nearest one. Two sources with one shape:
- * the `snapshots` table, written by the projector in the append's own transaction, and an
- * in-memory list built lazily for a database we cannot write (a Python forge-loop log
- * opened read-only, or one without our tables).
+ * Snapshots: the whole folded state at a sequence, so replay can seek anywhere by folding
+ * only the events after the nearest one.
+ *
+ * A state is megabytes (thousands of task rows), but between two snapshots only the rows
+ * the events touched change. So each row version is stored once, in `snapshot_rows`, and a
+ * snapshot (`snapshots.state`) is only a manifest: per projection, `[key, row id]` in fold
+ * order, deflated. Taking one writes the changed rows and a manifest; decoding one reuses
+ * every row already decoded for another snapshot (a bounded cache by row id), so seeking
+ * back and forth parses only what differs. Rows are shared between states safely because
+ * reducers never mutate a row: they return a new one.
+ *
+ * Two sources with one shape: the tables, written by the projector and `rebuild` in the
+ * append's own transaction; and states kept in memory for a database we cannot write (a
+ * Python forge-loop log opened read-only, or one without our tables).
  */
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type Database from "better-sqlite3";
@@ -12,13 +21,13 @@ import { projectionNames } from "./all.js";
 import { emptyState, foldEvent } from "./fold.js";
 import type { LoopState, ProjectionName } from "./types.js";
 
-/** Events after a sequence, oldest first (the log's `since`). */
+/** Events after a sequence, oldest first, at most `limit` (the log's `since`). */
 export type EventSource = (after: number, limit: number) => StoredEvent[];
 
 export interface Snapshot {
   seq: number;
-  /** `serializeState` text, decoded only when asked for (a kept state often makes it moot). */
-  text(): string;
+  /** Decodes the state. It may share rows with other states: fold a copy (`cloneState`). */
+  state(): LoopState;
 }
 
 /** Where replay finds the nearest snapshot at or before a sequence. */
@@ -26,113 +35,189 @@ export interface SnapshotSource {
   nearest(seq: number): Snapshot | undefined;
 }
 
-/**
- * `serializeState`'s exact text, put together from rows already in JSON (the tables' `json`
- * column, or `RowTextCache`): taking a snapshot of a state of several megabytes then costs a
- * concatenation, not a parse and a stringify of every row. A test holds the two equal.
- */
-export function snapshotText(
-  seq: number,
-  rowsOf: (name: ProjectionName) => Iterable<readonly [string, string]>,
-): string {
-  const parts: string[] = [`{"version":1,"seq":${seq},"rows":{`];
-  projectionNames.forEach((name, i) => {
-    parts.push(`${i === 0 ? "" : ","}${JSON.stringify(name)}:[`);
-    let first = true;
-    for (const [key, json] of rowsOf(name)) {
-      parts.push(`${first ? "" : ","}[${JSON.stringify(key)},${json}]`);
-      first = false;
-    }
-    parts.push("]");
-  });
-  parts.push("}}");
-  return parts.join("");
+/** Per projection, the rows in fold order as `[key, row id]`. */
+export interface Manifest {
+  version: 2;
+  seq: number;
+  rows: Partial<Record<ProjectionName, [string, number][]>>;
 }
 
-/**
- * The JSON of in-memory rows, remembered per row object: reducers return a new object for
- * every change, so a row the fold did not touch since the last snapshot is not stringified
- * again.
- */
-export class RowTextCache {
-  private texts = new WeakMap<object, string>();
+export function ensureSnapshotTables(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, state BLOB NOT NULL);
+    CREATE TABLE IF NOT EXISTS snapshot_rows (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
+  `);
+}
 
-  snapshotText(state: LoopState): string {
-    return snapshotText(state.seq, (name) => this.rows(state[name] as Map<string, object>));
+export function snapshotTablesExist(db: Database.Database): boolean {
+  const found = db
+    .prepare(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('snapshots', 'snapshot_rows')",
+    )
+    .pluck()
+    .get() as number;
+  return found === 2;
+}
+
+export function encodeManifest(manifest: Manifest): Buffer {
+  return deflateRawSync(Buffer.from(JSON.stringify(manifest), "utf8"), { level: 1 });
+}
+
+/** Throws an Error naming the problem when the stored bytes are not a manifest. */
+export function decodeManifest(stored: unknown): Manifest {
+  if (!Buffer.isBuffer(stored)) throw new Error("snapshot is not a deflated manifest");
+  const parsed = JSON.parse(inflateRawSync(stored).toString("utf8")) as Partial<Manifest>;
+  if (parsed.version !== 2 || typeof parsed.seq !== "number" || typeof parsed.rows !== "object") {
+    throw new Error("snapshot is not a version 2 manifest");
   }
-
-  private *rows(rows: Map<string, object>): Iterable<readonly [string, string]> {
-    for (const [key, row] of rows) {
-      let text = this.texts.get(row);
-      if (text === undefined) {
-        text = JSON.stringify(row);
-        this.texts.set(row, text);
-      }
-      yield [key, text];
-    }
-  }
+  return parsed as Manifest;
 }
 
-/**
- * A snapshot is stored deflated (a BLOB) or as plain text; the column's storage class
- * tells which, so a database keeps working whichever way its snapshots were written.
- */
-export function encodeSnapshot(text: string, compress: boolean): string | Buffer {
-  return compress ? deflateRawSync(Buffer.from(text, "utf8"), { level: 1 }) : text;
-}
+/** Default bound of the decoded-row cache, in characters of row JSON (about 3× in memory). */
+const defaultRowCacheChars = 24_000_000;
 
-export function decodeSnapshot(stored: string | Buffer): string {
-  return typeof stored === "string" ? stored : inflateRawSync(stored).toString("utf8");
-}
-
-export function ensureSnapshotTable(db: Database.Database): void {
-  db.exec("CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, state BLOB NOT NULL)");
-}
-
-export function snapshotTableExists(db: Database.Database): boolean {
-  return (
-    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshots'").get() !==
-    undefined
-  );
-}
-
-/** The `snapshots` table of a database we materialise. */
+/** The `snapshots` and `snapshot_rows` tables of a database we materialise. */
 export class TableSnapshots implements SnapshotSource {
-  private readonly nearestStmt: Database.Statement<[number]>;
-  private readonly stateStmt: Database.Statement<[number]>;
-  private readonly lastStmt: Database.Statement<[]>;
-  private readonly insertStmt: Database.Statement<[number, string | Buffer]>;
+  private readonly stmts: {
+    nearest: Database.Statement<[number]>;
+    manifest: Database.Statement<[number]>;
+    rows: Database.Statement<[string]>;
+    last: Database.Statement<[]>;
+    insertManifest: Database.Statement<[number, Buffer]>;
+    insertRow: Database.Statement<[string]>;
+  };
+  /** Decoded rows by id, least recently used first. */
+  private readonly rowCache = new Map<number, { row: unknown; chars: number }>();
+  private cachedChars = 0;
 
   constructor(
     private readonly db: Database.Database,
-    private readonly compress: boolean,
+    private readonly rowCacheChars = defaultRowCacheChars,
   ) {
-    this.nearestStmt = db
-      .prepare("SELECT seq FROM snapshots WHERE seq <= ? ORDER BY seq DESC LIMIT 1")
-      .pluck();
-    this.stateStmt = db.prepare("SELECT state FROM snapshots WHERE seq = ?").pluck();
-    this.lastStmt = db.prepare("SELECT coalesce(max(seq), 0) FROM snapshots").pluck();
-    this.insertStmt = db.prepare("INSERT OR REPLACE INTO snapshots (seq, state) VALUES (?, ?)");
+    this.stmts = {
+      nearest: db
+        .prepare("SELECT seq FROM snapshots WHERE seq <= ? ORDER BY seq DESC LIMIT 1")
+        .pluck(),
+      manifest: db.prepare("SELECT state FROM snapshots WHERE seq = ?").pluck(),
+      rows: db
+        .prepare("SELECT id, json FROM snapshot_rows WHERE id IN (SELECT value FROM json_each(?))")
+        .raw(),
+      last: db.prepare("SELECT coalesce(max(seq), 0) FROM snapshots").pluck(),
+      insertManifest: db.prepare("INSERT OR REPLACE INTO snapshots (seq, state) VALUES (?, ?)"),
+      insertRow: db.prepare("INSERT INTO snapshot_rows (json) VALUES (?)"),
+    };
   }
 
   nearest(seq: number): Snapshot | undefined {
-    const found = this.nearestStmt.get(seq) as number | undefined;
-    if (found === undefined) return undefined;
-    return { seq: found, text: () => decodeSnapshot(this.stateStmt.get(found) as string | Buffer) };
+    const found = this.stmts.nearest.get(seq) as number | undefined;
+    return found === undefined ? undefined : { seq: found, state: () => this.decode(found) };
+  }
+
+  /** Every stored snapshot's sequence, ascending. */
+  sequences(): number[] {
+    return this.db.prepare("SELECT seq FROM snapshots ORDER BY seq").pluck().all() as number[];
+  }
+
+  /** The state stored at exactly `seq`; throws when it is missing or unreadable. */
+  decode(seq: number): LoopState {
+    const manifest = decodeManifest(this.stmts.manifest.get(seq));
+    const missing: number[] = [];
+    for (const entries of Object.values(manifest.rows)) {
+      for (const [, id] of entries ?? []) if (!this.rowCache.has(id)) missing.push(id);
+    }
+    this.fetch(missing);
+    const state = emptyState();
+    state.seq = manifest.seq;
+    for (const name of projectionNames) {
+      const rows = state[name] as Map<string, unknown>;
+      for (const [key, id] of manifest.rows[name] ?? []) rows.set(key, this.row(id));
+    }
+    this.evict();
+    return state;
   }
 
   /** Sequence of the newest snapshot, 0 when there is none. */
   lastSeq(): number {
-    return this.lastStmt.get() as number;
+    return this.stmts.last.get() as number;
   }
 
-  /** Stores `text` (`serializeState` output) as the snapshot at `seq`. */
-  write(seq: number, text: string): void {
-    this.insertStmt.run(seq, encodeSnapshot(text, this.compress));
+  /** Stores one row version; its id goes into manifests while the row stays unchanged. */
+  insertRow(json: string): number {
+    return Number(this.stmts.insertRow.run(json).lastInsertRowid);
+  }
+
+  writeManifest(manifest: Manifest): void {
+    this.stmts.insertManifest.run(manifest.seq, encodeManifest(manifest));
   }
 
   clear(): void {
-    this.db.prepare("DELETE FROM snapshots").run();
+    this.db.exec("DELETE FROM snapshots; DELETE FROM snapshot_rows;");
+    this.rowCache.clear();
+    this.cachedChars = 0;
+  }
+
+  private row(id: number): unknown {
+    const cached = this.rowCache.get(id);
+    if (cached === undefined) throw new Error(`snapshot row ${id} is missing`);
+    this.rowCache.delete(id);
+    this.rowCache.set(id, cached);
+    return cached.row;
+  }
+
+  private fetch(ids: number[]): void {
+    for (let i = 0; i < ids.length; i += 5000) {
+      const chunk = JSON.stringify(ids.slice(i, i + 5000));
+      for (const [id, json] of this.stmts.rows.all(chunk) as [number, string][]) {
+        this.rowCache.set(id, { row: JSON.parse(json), chars: json.length });
+        this.cachedChars += json.length;
+      }
+    }
+  }
+
+  /** Drops the least recently used rows past the bound (after a decode: it needs them all). */
+  private evict(): void {
+    for (const [id, { chars }] of this.rowCache) {
+      if (this.cachedChars <= this.rowCacheChars) return;
+      this.rowCache.delete(id);
+      this.cachedChars -= chars;
+    }
+  }
+}
+
+/**
+ * Snapshots of an in-memory fold (`rebuild`, or a state built from the tables): row ids are
+ * remembered per row object, and a reducer returns a new object for every change, so a row
+ * the fold did not touch since the last snapshot is neither stringified nor stored again.
+ */
+export class FoldSnapshotWriter {
+  private readonly ids = new WeakMap<object, number>();
+
+  constructor(private readonly snapshots: TableSnapshots) {}
+
+  write(state: LoopState): void {
+    const manifest: Manifest = { version: 2, seq: state.seq, rows: {} };
+    for (const name of projectionNames) {
+      const entries: [string, number][] = [];
+      for (const [key, row] of state[name] as Map<string, object>) {
+        entries.push([key, this.idOf(row)]);
+      }
+      manifest.rows[name] = entries;
+    }
+    this.snapshots.writeManifest(manifest);
+  }
+
+  /** The id a row object was stored under by the last `write`, if it was. */
+  storedId(row: object): number | undefined {
+    return this.ids.get(row);
+  }
+
+  private idOf(row: object): number {
+    let id = this.ids.get(row);
+    if (id === undefined) {
+      id = this.snapshots.insertRow(JSON.stringify(row));
+      this.ids.set(row, id);
+    }
+    return id;
   }
 }
 
@@ -140,56 +225,52 @@ const pageSize = 5000;
 
 /**
  * Snapshots of a database we cannot write, built the first time replay needs them: one
- * fold from sequence 0 that keeps the serialised state every `every` events, extended
- * (never redone) as the log grows.
+ * fold from sequence 0 that keeps a copy of the maps every `every` events (the rows are
+ * shared, so each copy costs only its maps), extended (never redone) as the log grows.
  */
 export class MemorySnapshots implements SnapshotSource {
-  /** Deflated: a big log's states would otherwise hold megabytes each in memory. */
-  private readonly taken: { seq: number; stored: string | Buffer }[] = [];
+  private readonly taken: LoopState[] = [];
   private readonly frontier = emptyState();
-  private readonly texts = new RowTextCache();
 
   constructor(
     private readonly readEvents: EventSource,
     private readonly every: number,
+    private readonly copy: (state: LoopState) => LoopState,
   ) {}
 
   nearest(seq: number): Snapshot | undefined {
     this.advance(seq);
     let lo = 0;
     let hi = this.taken.length - 1;
-    let found: (typeof this.taken)[number] | undefined;
+    let found: LoopState | undefined;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const snap = this.taken[mid] as (typeof this.taken)[number];
-      if (snap.seq <= seq) {
-        found = snap;
+      const state = this.taken[mid] as LoopState;
+      if (state.seq <= seq) {
+        found = state;
         lo = mid + 1;
       } else {
         hi = mid - 1;
       }
     }
-    if (found === undefined) return undefined;
-    const { stored } = found;
-    return { seq: found.seq, text: () => decodeSnapshot(stored) };
+    return found && { seq: found.seq, state: () => found };
   }
 
-  /** Folds the frontier up to `seq`, taking a snapshot whenever `every` events have passed. */
+  /** Folds the frontier up to `seq`, keeping a copy whenever `every` events have passed. */
   private advance(seq: number): void {
     let lastTaken = this.taken.at(-1)?.seq ?? 0;
     while (this.frontier.seq < seq) {
-      const page = this.readEvents(this.frontier.seq, Math.min(pageSize, seq - this.frontier.seq));
       const before = this.frontier.seq;
+      const page = this.readEvents(before, Math.min(pageSize, seq - before));
       for (const event of page) {
         if (event.sequence > seq) break;
         foldEvent(this.frontier, event);
         if (event.sequence - lastTaken >= this.every) {
-          const text = this.texts.snapshotText(this.frontier);
-          this.taken.push({ seq: event.sequence, stored: encodeSnapshot(text, true) });
+          this.taken.push(this.copy(this.frontier));
           lastTaken = event.sequence;
         }
       }
-      if (this.frontier.seq === before) return; // no more events
+      if (this.frontier.seq === before) return;
     }
   }
 }

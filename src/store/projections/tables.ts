@@ -1,9 +1,12 @@
 /**
  * The materialised projection tables: one table per projection,
- * `proj_<name>(key TEXT PRIMARY KEY, ord INTEGER NOT NULL, json TEXT NOT NULL)`, where `ord`
- * orders the rows the way the in-memory fold's Map orders its keys (by first insertion),
- * so `retain` eviction and readers see the same order live, rebuilt or replayed.
- * `projection_cursors` (EVENTS.md) records the last sequence folded into each table.
+ * `proj_<name>(key TEXT PRIMARY KEY, ord INTEGER NOT NULL, snap_id INTEGER, json TEXT NOT NULL)`,
+ * where `ord` orders the rows the way the in-memory fold's Map orders its keys (by first
+ * insertion), so `retain` eviction and readers see the same order live, rebuilt or
+ * replayed; `snap_id` is the row's version in `snapshot_rows` while it has not changed since
+ * the last snapshot (NULL once it has). `json` comes last so that reading the other columns
+ * never touches a big row's overflow pages. `projection_cursors` (EVENTS.md) records the
+ * last sequence folded into each table.
  */
 import type Database from "better-sqlite3";
 import type { AnyProjection } from "./all.js";
@@ -32,7 +35,7 @@ export function ensureProjectionTables(
     for (const { name } of projections) {
       const table = tableOf(name);
       db.exec(
-        `CREATE TABLE IF NOT EXISTS ${table} (key TEXT PRIMARY KEY, ord INTEGER NOT NULL, json TEXT NOT NULL);
+        `CREATE TABLE IF NOT EXISTS ${table} (key TEXT PRIMARY KEY, ord INTEGER NOT NULL, snap_id INTEGER, json TEXT NOT NULL);
          CREATE INDEX IF NOT EXISTS ${table}_ord ON ${table} (ord);`,
       );
       addCursor.run(name);
@@ -113,19 +116,23 @@ export function readTableState(
   return state;
 }
 
-/** Replaces every table's rows with `state`'s (ord = position in the Map) and sets cursors. */
+/**
+ * Replaces every table's rows with `state`'s (ord = position in the Map) and sets the
+ * cursors. `storedId` gives a row's snapshot version when the last snapshot stored it.
+ */
 export function writeTableState(
   db: Database.Database,
   projections: readonly AnyProjection[],
   state: LoopState,
+  storedId: (row: object) => number | undefined,
 ): void {
   for (const { name } of projections) {
     const table = tableOf(name);
     db.prepare(`DELETE FROM ${table}`).run();
-    const insert = db.prepare(`INSERT INTO ${table} (key, ord, json) VALUES (?, ?, ?)`);
+    const insert = db.prepare(`INSERT INTO ${table} (key, ord, snap_id, json) VALUES (?, ?, ?, ?)`);
     let ord = 0;
-    for (const [key, row] of state[name as ProjectionName]) {
-      insert.run(key, ++ord, JSON.stringify(row));
+    for (const [key, row] of state[name as ProjectionName] as Map<string, object>) {
+      insert.run(key, ++ord, storedId(row) ?? null, JSON.stringify(row));
     }
   }
   setCursors(db, projections, state.seq);

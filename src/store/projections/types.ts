@@ -211,9 +211,10 @@ export interface ScorecardRow {
   costUsdMerged: number;
   /**
    * Bookkeeping behind the counts (a reducer sees one event at a time): the tasks under
-   * way, oldest first, bounded; a task leaves when it completes.
+   * way, in buckets by issue number (issue % 16), oldest first in each, bounded; a task
+   * leaves when it completes.
    */
-  openTasks: ScorecardTaskMark[];
+  openTasks: ScorecardTaskMark[][];
   /** Issues whose merge was counted lately, so a merge reported twice (legacy) counts once. */
   recentMerges: number[];
 }

@@ -57,12 +57,24 @@ export function verdictOf(event: StoredEvent, issue: number, attempt: number): V
   return row;
 }
 
-const legacyOutcomes: Record<string, string> = {
-  critic_verdict_merged: "approve",
-  critic_verdict_blocked: "block",
-  critic_verdict_revising: "request_changes",
-  critic_verdict_unknown: "error",
-};
+/** Whether a `critique.issued` blocks, without building the whole row. */
+export function isBlockingVerdict(event: StoredEvent): boolean {
+  const stated = booleanField(event.payload, "blocking");
+  if (stated !== undefined) return stated;
+  const raw = recordField(event.payload, "sev_counts");
+  const counts =
+    raw === undefined
+      ? sevCountsOf(undefined, findingsOf(arrayField(event.payload, "findings")))
+      : sevCountsOf(raw, []);
+  return isBlocking(event, overallOf(event), counts);
+}
+
+const legacyOutcomes = new Map([
+  ["critic_verdict_merged", "approve"],
+  ["critic_verdict_blocked", "block"],
+  ["critic_verdict_revising", "request_changes"],
+  ["critic_verdict_unknown", "error"],
+]);
 
 function overallOf(event: StoredEvent): string {
   const payload = event.payload;
@@ -71,7 +83,7 @@ function overallOf(event: StoredEvent): string {
     stringField(recordField(payload, "verdict") ?? {}, "overall");
   if (named !== undefined) return head(named.toLowerCase(), 40) ?? "error";
   const legacy = payload.legacy_kind;
-  return (typeof legacy === "string" && legacyOutcomes[legacy]) || "error";
+  return (typeof legacy === "string" && legacyOutcomes.get(legacy)) || "error";
 }
 
 /** EVENTS.md's blocking rule, as far as the event tells (no diff size, no config here). */

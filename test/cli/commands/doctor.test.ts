@@ -72,7 +72,12 @@ describe("forge-loop doctor", () => {
     expect(result.exitCode).toBe(0);
     const report = JSON.parse(result.stdout) as { healthy: boolean; checks: { name: string }[] };
     expect(report.healthy).toBe(true);
-    expect(report.checks.map((c) => c.name)).toEqual(["chain", "projections", "engine lock", "queue"]);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      "chain",
+      "projections",
+      "engine lock",
+      "queue",
+    ]);
   });
 
   it("reads a Python forge-loop database without changing it", async () => {

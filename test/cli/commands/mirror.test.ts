@@ -32,9 +32,15 @@ function mirror(args: string[]) {
   return execa(process.execPath, [cli, "mirror", ...args], { cwd: dir, reject: false });
 }
 
+/** Events in the log; 0 while it does not exist or is still being created by the child. */
 function headOf(dbPath: string): number {
   if (!existsSync(dbPath)) return 0;
-  const log = openEventLog(dbPath, { mode: "readonly" });
+  let log: ReturnType<typeof openEventLog>;
+  try {
+    log = openEventLog(dbPath, { mode: "readonly" });
+  } catch {
+    return 0;
+  }
   try {
     return log.head();
   } finally {
@@ -108,7 +114,7 @@ describe("forge-loop mirror", () => {
     });
     const until = async (n: number) => {
       for (let waited = 0; headOf(dbPath) < n; waited += 50) {
-        if (waited > 15_000) throw new Error(`mirror never reached ${n} events`);
+        if (waited > 60_000) throw new Error(`mirror never reached ${n} events`);
         await sleep(50);
       }
     };

@@ -79,16 +79,12 @@ describe("runDoctor on our own log", () => {
       acquireWriterLock(db, { pid: process.pid, host: HOST, now: NOW - 3_000 });
       db.exec(`CREATE TABLE queue_items (id INTEGER PRIMARY KEY, dedupe_key TEXT, state TEXT,
                  lease_expires_at INTEGER)`);
-      db.prepare("INSERT INTO queue_items (dedupe_key, state, lease_expires_at) VALUES (?, ?, ?)").run(
-        "issue:1",
-        "ready",
-        null,
-      );
-      db.prepare("INSERT INTO queue_items (dedupe_key, state, lease_expires_at) VALUES (?, ?, ?)").run(
-        "issue:2",
-        "leased",
-        NOW + 60_000,
-      );
+      db.prepare(
+        "INSERT INTO queue_items (dedupe_key, state, lease_expires_at) VALUES (?, ?, ?)",
+      ).run("issue:1", "ready", null);
+      db.prepare(
+        "INSERT INTO queue_items (dedupe_key, state, lease_expires_at) VALUES (?, ?, ?)",
+      ).run("issue:2", "leased", NOW + 60_000);
     });
     const report = await doctor(path);
     expect(report.healthy).toBe(true);
@@ -134,7 +130,9 @@ describe("runDoctor on our own log", () => {
 
   it("warns on lagging projections and fails on a cursor past the head", async () => {
     const lagging = await doctor(
-      ourLog(10, (db) => db.prepare("INSERT INTO projection_cursors VALUES ('tasks', 7), ('ticks', 10)").run()),
+      ourLog(10, (db) =>
+        db.prepare("INSERT INTO projection_cursors VALUES ('tasks', 7), ('ticks', 10)").run(),
+      ),
     );
     expect(check(lagging, "projections")).toMatchObject({
       status: "warn",
@@ -180,11 +178,18 @@ describe("runDoctor on our own log", () => {
   it("warns on expired queue leases, and reads a queue table without a state column", async () => {
     const expired = await doctor(
       ourLog(1, (db) => {
-        db.exec("CREATE TABLE queue_items (id INTEGER PRIMARY KEY, state TEXT, lease_expires_at INTEGER)");
-        db.prepare("INSERT INTO queue_items (state, lease_expires_at) VALUES ('leased', ?)").run(NOW - 1);
+        db.exec(
+          "CREATE TABLE queue_items (id INTEGER PRIMARY KEY, state TEXT, lease_expires_at INTEGER)",
+        );
+        db.prepare("INSERT INTO queue_items (state, lease_expires_at) VALUES ('leased', ?)").run(
+          NOW - 1,
+        );
       }),
     );
-    expect(check(expired, "queue")).toMatchObject({ status: "warn", summary: "leased 1; 1 lease(s) expired" });
+    expect(check(expired, "queue")).toMatchObject({
+      status: "warn",
+      summary: "leased 1; 1 lease(s) expired",
+    });
     const odd = await doctor(
       ourLog(1, (db) => {
         db.exec("CREATE TABLE queue_items (id INTEGER PRIMARY KEY)");

@@ -1,16 +1,23 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { diffSummary, hasCommits } from "../../../src/engine/git/diff.js";
 import { createAttemptWorktree } from "../../../src/engine/git/worktree.js";
 import { commitAll, makeRepo, type TempRepo, writeFile } from "../../support/temp-git.js";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 
 let repo: TempRepo;
 afterEach(() => repo?.cleanup());
 
 async function attempt() {
   repo = makeRepo();
-  return createAttemptWorktree({ repoDir: repo.repoDir, worktreeRoot: repo.worktreeRoot, issue: 1, title: "t", base: "main", remote: false });
+  return createAttemptWorktree({
+    repoDir: repo.repoDir,
+    worktreeRoot: repo.worktreeRoot,
+    issue: 1,
+    title: "t",
+    base: "main",
+    remote: false,
+  });
 }
 
 describe("hasCommits and diffSummary", () => {
@@ -28,7 +35,14 @@ describe("hasCommits and diffSummary", () => {
 
     const diff = await diffSummary(wt.path, wt.baseSha);
     // uncommitted.txt was committed too by commitAll: 1 line; a.ts 3; README 1 added + 1 deleted.
-    expect(diff).toMatchObject({ files: 4, added: 5, deleted: 1, changedLines: 6, binaryFiles: 1, truncated: false });
+    expect(diff).toMatchObject({
+      files: 4,
+      added: 5,
+      deleted: 1,
+      changedLines: 6,
+      binaryFiles: 1,
+      truncated: false,
+    });
     expect(diff.text).toContain("+# renamed project");
     expect(diff.text).toContain("Binary files");
   });

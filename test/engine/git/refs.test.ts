@@ -1,11 +1,19 @@
 import { execaSync } from "execa";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { branchForIssue, isValidBranchName, MAX_SLUG_LENGTH, slugify } from "../../../src/engine/git/refs.js";
+import {
+  branchForIssue,
+  isValidBranchName,
+  MAX_SLUG_LENGTH,
+  slugify,
+} from "../../../src/engine/git/refs.js";
 
 /** git's own verdict on a branch name. */
 function gitAcceptsBranch(name: string): boolean {
-  const result = execaSync("git", ["check-ref-format", "--branch", name], { reject: false, stdin: "ignore" });
+  const result = execaSync("git", ["check-ref-format", "--branch", name], {
+    reject: false,
+    stdin: "ignore",
+  });
   return result.exitCode === 0 && String(result.stdout) === name;
 }
 
@@ -37,13 +45,17 @@ const hostilePiece = fc.constantFrom(
 );
 const title = fc.oneof(
   fc.string({ unit: "binary", maxLength: 300 }),
-  fc.array(fc.oneof(hostilePiece, fc.string({ maxLength: 12 })), { maxLength: 40 }).map((parts) => parts.join("")),
+  fc
+    .array(fc.oneof(hostilePiece, fc.string({ maxLength: 12 })), { maxLength: 40 })
+    .map((parts) => parts.join("")),
   fc.string({ unit: "grapheme", minLength: 250, maxLength: 320 }),
 );
 
 describe("slugify", () => {
   it("folds accents and drops everything outside [a-z0-9-]", () => {
-    expect(slugify("Fix the Parser: handle `$(whoami)` & quotes")).toBe("fix-the-parser-handle-whoami-quotes");
+    expect(slugify("Fix the Parser: handle `$(whoami)` & quotes")).toBe(
+      "fix-the-parser-handle-whoami-quotes",
+    );
     expect(slugify("Crème brûlée für Straße in Łódź")).toBe("creme-brulee-fur-strasse-in-lodz");
     expect(slugify("🚀🚀🚀")).toBe("issue");
     expect(slugify("")).toBe("issue");
@@ -118,11 +130,21 @@ describe("isValidBranchName", () => {
   });
 
   it("never accepts a name git refuses", () => {
-    const refChars = fc.constantFrom(..."ab/.-_@{}~^:?*[\\ \n\u007f".split(""), "..", ".lock", "é", "🚀");
+    const refChars = fc.constantFrom(
+      ..."ab/.-_@{}~^:?*[\\ \n\u007f".split(""),
+      "..",
+      ".lock",
+      "é",
+      "🚀",
+    );
     fc.assert(
-      fc.property(fc.array(refChars, { minLength: 1, maxLength: 12 }).map((parts) => parts.join("")), (name) => {
-        if (isValidBranchName(name)) expect(gitAcceptsBranch(name), JSON.stringify(name)).toBe(true);
-      }),
+      fc.property(
+        fc.array(refChars, { minLength: 1, maxLength: 12 }).map((parts) => parts.join("")),
+        (name) => {
+          if (isValidBranchName(name))
+            expect(gitAcceptsBranch(name), JSON.stringify(name)).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -2,7 +2,14 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ENGINE_IDENTITY, GitError, git, gitEnv, gitResult } from "../../../src/engine/git/run.js";
-import { commitAll, gitSync, makeRepo, type TempRepo, tempDir, writeFile } from "../../support/temp-git.js";
+import {
+  commitAll,
+  gitSync,
+  makeRepo,
+  type TempRepo,
+  tempDir,
+  writeFile,
+} from "../../support/temp-git.js";
 
 let repo: TempRepo | undefined;
 afterEach(() => repo?.cleanup());
@@ -10,9 +17,13 @@ afterEach(() => repo?.cleanup());
 describe("git runner", () => {
   it("throws GitError naming the command and carrying git's stderr", async () => {
     repo = makeRepo();
-    const err = await git(repo.repoDir, ["rev-parse", "--verify", "no-such-ref"]).catch((e: unknown) => e);
+    const err = await git(repo.repoDir, ["rev-parse", "--verify", "no-such-ref"]).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(GitError);
-    expect((err as GitError).message).toMatch(/git rev-parse --verify no-such-ref failed \(exit 128\): fatal: /);
+    expect((err as GitError).message).toMatch(
+      /git rev-parse --verify no-such-ref failed \(exit 128\): fatal: /,
+    );
     expect((err as GitError).exitCode).toBe(128);
   });
 
@@ -43,7 +54,12 @@ describe("git runner", () => {
     try {
       writeFile(other.repoDir, "other.txt", "o\n");
       const otherHead = commitAll(other.repoDir, "other");
-      const env = gitEnv({ PATH: process.env.PATH, GIT_DIR: `${other.repoDir}/.git`, GIT_WORK_TREE: other.repoDir, GIT_SSH_COMMAND: "ssh -v" });
+      const env = gitEnv({
+        PATH: process.env.PATH,
+        GIT_DIR: `${other.repoDir}/.git`,
+        GIT_WORK_TREE: other.repoDir,
+        GIT_SSH_COMMAND: "ssh -v",
+      });
       expect(env.GIT_DIR).toBeUndefined();
       expect(env.GIT_WORK_TREE).toBeUndefined();
       expect(env.GIT_SSH_COMMAND).toBe("ssh -v");
@@ -73,9 +89,13 @@ describe("git runner", () => {
     repo = makeRepo();
     // A fetch from a "remote" whose transport never answers.
     const started = Date.now();
-    const err = await git(repo.repoDir, ["-c", "core.sshCommand=sleep 20 #", "fetch", "ssh://example.invalid/x"], {
-      timeoutMs: 500,
-    }).catch((e: unknown) => e);
+    const err = await git(
+      repo.repoDir,
+      ["-c", "core.sshCommand=sleep 20 #", "fetch", "ssh://example.invalid/x"],
+      {
+        timeoutMs: 500,
+      },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GitError);
     expect((err as GitError).message).toMatch(/timed out/);
     // Liveness only: it did not wait for the transport's 20 s.

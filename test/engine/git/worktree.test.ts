@@ -12,13 +12,28 @@ import {
   reapWorktree,
   worktreePathFor,
 } from "../../../src/engine/git/worktree.js";
-import { commitAll, gitSync, makeRepo, pushFromClone, readFile, type TempRepo, writeFile } from "../../support/temp-git.js";
+import {
+  commitAll,
+  gitSync,
+  makeRepo,
+  pushFromClone,
+  readFile,
+  type TempRepo,
+  writeFile,
+} from "../../support/temp-git.js";
 
 let repo: TempRepo;
 afterEach(() => repo?.cleanup());
 
 function spec(issue: number, title = "Fix the parser", remote: string | false = false) {
-  return { repoDir: repo.repoDir, worktreeRoot: repo.worktreeRoot, issue, title, base: "main", remote };
+  return {
+    repoDir: repo.repoDir,
+    worktreeRoot: repo.worktreeRoot,
+    issue,
+    title,
+    base: "main",
+    remote,
+  };
 }
 
 describe("createAttemptWorktree", () => {
@@ -35,7 +50,12 @@ describe("createAttemptWorktree", () => {
 
   it("starts from a freshly fetched remote base, not the stale local one", async () => {
     repo = makeRepo({ origin: true });
-    const moved = pushFromClone(repo.originDir!, repo.root, { "NEW.md": "from elsewhere\n" }, "someone else's work");
+    const moved = pushFromClone(
+      repo.originDir!,
+      repo.root,
+      { "NEW.md": "from elsewhere\n" },
+      "someone else's work",
+    );
     const wt = await createAttemptWorktree(spec(3, "Add things", "origin"));
     expect(wt.baseSha).toBe(moved);
     expect(readFile(wt.path, "NEW.md")).toBe("from elsewhere\n");
@@ -54,7 +74,12 @@ describe("createAttemptWorktree", () => {
     expect(existsSync(join(second.path, "work.txt"))).toBe(false);
     expect(existsSync(join(second.path, "half-done.txt"))).toBe(false);
     expect(second.rescued?.ref).toMatch(/^refs\/forge-loop\/rescued\/5\/[0-9a-f]{12}$/);
-    const rescuedFiles = gitSync(repo.repoDir, ["ls-tree", "-r", "--name-only", second.rescued!.ref]);
+    const rescuedFiles = gitSync(repo.repoDir, [
+      "ls-tree",
+      "-r",
+      "--name-only",
+      second.rescued!.ref,
+    ]);
     expect(rescuedFiles.split("\n").sort()).toEqual(["README.md", "half-done.txt", "work.txt"]);
   });
 
@@ -66,6 +91,14 @@ describe("createAttemptWorktree", () => {
     expect(wt.rescued).toBeUndefined();
     const paths = (await listWorktrees(repo.repoDir)).map((w) => w.path);
     expect(paths).toEqual([repo.repoDir, wt.path]);
+  });
+
+  it("serves parallel attempts at once (they share the fetch and worktree administration)", async () => {
+    repo = makeRepo({ origin: true });
+    const trees = await Promise.all([1, 2, 3, 4].map((n) => createAttemptWorktree(spec(n, `task ${n}`, "origin"))));
+    expect(new Set(trees.map((t) => t.path)).size).toBe(4);
+    await Promise.all(trees.map((t) => reapWorktree(repo.repoDir, t.path, { merged: false })));
+    expect((await listWorktrees(repo.repoDir)).length).toBe(1);
   });
 
   it("refuses a directory in the way that git does not know as a worktree", async () => {
@@ -124,7 +157,9 @@ describe("reapWorktree", () => {
 
   it("reports absent paths and never removes the main checkout", async () => {
     repo = makeRepo();
-    expect(await reapWorktree(repo.repoDir, join(repo.worktreeRoot, "nothing"), { merged: true })).toEqual({
+    expect(
+      await reapWorktree(repo.repoDir, join(repo.worktreeRoot, "nothing"), { merged: true }),
+    ).toEqual({
       action: "absent",
       path: join(repo.worktreeRoot, "nothing"),
     });
@@ -137,7 +172,9 @@ describe("reapWorktree", () => {
     repo = makeRepo();
     const wt = await createAttemptWorktree(spec(1));
     rmSync(wt.path, { recursive: true, force: true });
-    expect(await reapWorktree(repo.repoDir, wt.path, { merged: false })).toMatchObject({ action: "absent" });
+    expect(await reapWorktree(repo.repoDir, wt.path, { merged: false })).toMatchObject({
+      action: "absent",
+    });
     expect((await listWorktrees(repo.repoDir)).length).toBe(1);
   });
 });

@@ -112,14 +112,15 @@ describe("claude-code worker", () => {
 });
 
 describe("the watchdog on a claude-code worker", () => {
-  const stall = { stallTimeoutMs: 1_000 };
+  // Generous against a slow start on a loaded machine; each silence below is twice as long.
+  const stall = { stallTimeoutMs: 1_500 };
 
   it("does not call a long-running tool a stall", async () => {
     const { result, progress } = await runFake(tempDir, "claude-code", {
       spec: stall,
       steps: [
         { do: "init" },
-        { do: "tool", name: "Bash", input: { command: "npm run e2e" }, sleepMs: 2_500 },
+        { do: "tool", name: "Bash", input: { command: "npm run e2e" }, sleepMs: 3_000 },
         { do: "result", text: "e2e passed" },
       ],
     });
@@ -130,24 +131,24 @@ describe("the watchdog on a claude-code worker", () => {
   it("calls the same silence without a tool in flight a stall", async () => {
     const { result } = await runFake(tempDir, "claude-code", {
       spec: stall,
-      steps: [{ do: "init" }, { do: "sleep", ms: 2_500 }, { do: "result", text: "too late" }],
+      steps: [{ do: "init" }, { do: "sleep", ms: 3_000 }, { do: "result", text: "too late" }],
     });
     expect(result.outcome).toBe("stale");
-    expect(result.error).toBe("no output for 1 s with no tool in flight");
+    expect(result.error).toBe("no output for 1.5 s with no tool in flight");
   });
 
   it("does not call an API retry wait a stall", async () => {
     const { result, progress } = await runFake(tempDir, "claude-code", {
       spec: stall,
-      steps: [{ do: "init" }, { do: "retry", delayMs: 2_500 }, { do: "result", text: "recovered" }],
+      steps: [{ do: "init" }, { do: "retry", delayMs: 3_000 }, { do: "result", text: "recovered" }],
     });
     expect(result.outcome).toBe("completed");
     expect(observations(progress, "retry_wait")).toEqual([
       {
         type: "observation",
         what: "retry_wait",
-        summary: "API retry 1/10 in 2.5s (overloaded, HTTP 529)",
-        waitMs: 2_500,
+        summary: "API retry 1/10 in 3.0s (overloaded, HTTP 529)",
+        waitMs: 3_000,
       },
     ]);
   });
@@ -203,10 +204,10 @@ describe("codex worker", () => {
 
   it("does not call a long command a stall", async () => {
     const { result } = await runFake(tempDir, "codex", {
-      spec: { stallTimeoutMs: 1_000 },
+      spec: { stallTimeoutMs: 1_500 },
       steps: [
         { do: "init" },
-        { do: "tool", input: { command: "cargo test" }, sleepMs: 2_500 },
+        { do: "tool", input: { command: "cargo test" }, sleepMs: 3_000 },
         { do: "result", text: "ok" },
       ],
     });

@@ -82,10 +82,24 @@ describe("a worker that cannot start", () => {
     expect(result.error).toContain("is not executable (EACCES)");
   });
 
-  it("says when the brief is too long to pass as an argument", async () => {
-    const { result } = await runFake(tempDir, "claude-code", { brief: "x".repeat(200 * 1024) });
+  it("says when the command line is too long for the system", async () => {
+    const { result } = await runFake(tempDir, "command", {
+      spec: { command: [commandWorker, "x".repeat(200 * 1024)] },
+    });
     expect(result.outcome).toBe("error");
     expect(result.error).toContain("too long for the system (E2BIG)");
+  });
+
+  it("says when the worktree is gone", async () => {
+    const handle = startWorker({
+      spec: fakeSpec("claude-code"),
+      brief: "b",
+      cwd: join(tempDir(), "removed-worktree"),
+      logDir: join(tempDir(), "logs"),
+    });
+    const result = await handle.done;
+    expect(result.outcome).toBe("error");
+    expect(result.error).toMatch(/^the worktree .*removed-worktree does not exist/);
   });
 
   it("is an error when the brief holds a NUL byte, which no argument can carry", async () => {
@@ -159,6 +173,21 @@ describe("arguments", () => {
       expect(record.stdin).toBe(brief);
       expect(record.briefFromFile).toBe(brief);
       expect(record.argv).toEqual([]);
+    },
+  );
+
+  it.each<AdapterName>(["claude-code", "codex"])(
+    "send a brief too large for an argument to %s on stdin",
+    async (adapter) => {
+      const brief = `${"A large critic brief with a diff.\n".repeat(8_000)}$(rm -rf /) 🌍`;
+      const { result, recordPath } = await runFake(tempDir, adapter, {
+        scenario: "success",
+        brief,
+      });
+      expect(result.outcome).toBe("completed");
+      const record = readRecord(recordPath);
+      expect(record.prompt).toBe(brief);
+      expect(record.argv.join(" ")).not.toContain("critic brief");
     },
   );
 
@@ -266,7 +295,8 @@ describe("killing", () => {
   it("lets the watchdog SIGKILL a stale worker that ignores SIGTERM", async () => {
     const run = startFake(tempDir, "claude-code", {
       scenario: "hang-with-children",
-      spec: { stallTimeoutMs: 1_000, killGraceMs: 300 },
+      // Long enough for the grandchildren to start before the silence counts as a stall.
+      spec: { stallTimeoutMs: 3_000, killGraceMs: 300 },
     });
     const children = await childPidsOnce(run.recordPath, 2);
     const result = await run.handle.done;
@@ -291,7 +321,7 @@ describe("killing", () => {
     const { result, recordPath } = await runFake(tempDir, "claude-code", {
       steps: [
         { do: "init" },
-        { do: "spawn-children", count: 1, escape: true },
+        { do: "spawn-children", count: 1, ownSession: true },
         { do: "result", text: "bye" },
       ],
     });

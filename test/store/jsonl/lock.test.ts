@@ -8,7 +8,6 @@ import {
   type Stats,
   statSync,
   unlinkSync,
-  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { hostname, tmpdir } from "node:os";
@@ -37,18 +36,37 @@ function deadPid(): number {
   return Number(child.stdout.toString());
 }
 
-function ageFile(path: string, ageMs: number): void {
-  const then = new Date(Date.now() - ageMs);
-  utimesSync(path, then, then);
-}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("FileLock", () => {
-  it("records the holder and removes the file on release", () => {
+  it("records the holder, removes the lock on release and its token on close", () => {
     const lock = new FileLock(lockPath);
     lock.acquire();
     expect(holderOf(lockPath)).toMatchObject({ pid: process.pid, host: hostname() });
     lock.release();
     expect(existsSync(lockPath)).toBe(false);
+    expect(readdirSync(dir)).toEqual([
+      expect.stringMatching(/^events\.jsonl\.lock\.\d+-[0-9a-f]+\.token$/),
+    ]);
+    lock.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("sweeps token files of dead processes on this host, and only those", () => {
+    const dead = deadPid();
+    const token = (pid: number, host: string) => {
+      const name = `events.jsonl.lock.${pid}-0badc0de.token`;
+      writeFileSync(join(dir, name), JSON.stringify({ pid, host }));
+      return name;
+    };
+    token(dead, hostname());
+    const elsewhere = token(dead, "elsewhere");
+    const alive = token(process.pid, hostname());
+    writeFileSync(join(dir, "unrelated.token"), "");
+    const lock = new FileLock(lockPath);
+    lock.acquire();
+    lock.close();
+    expect(readdirSync(dir).sort()).toEqual([elsewhere, alive, "unrelated.token"].sort());
   });
 
   it("makes a second holder wait, then fail naming the holder and the way out", () => {
@@ -88,23 +106,23 @@ describe("FileLock", () => {
     lock.release();
   });
 
-  it("takes over an old lock from another host, but waits on a fresh one", () => {
+  it("takes over an old lock from another host, but waits on a fresh one", async () => {
     writeFileSync(lockPath, JSON.stringify({ pid: 1, host: "elsewhere", at: "x" }));
     expect(() => new FileLock(lockPath, { waitMs: 100, staleMs: 60_000 }).acquire()).toThrow(
       /pid 1 on host elsewhere/,
     );
-    ageFile(lockPath, 120_000);
-    const lock = new FileLock(lockPath, { waitMs: 100, staleMs: 60_000 });
+    await sleep(250);
+    const lock = new FileLock(lockPath, { waitMs: 100, staleMs: 200 });
     lock.acquire();
     expect(holderOf(lockPath).pid).toBe(process.pid);
     lock.release();
   });
 
-  it("treats an unreadable lock (crash between create and write) by its age", () => {
-    writeFileSync(lockPath, "");
+  it("judges a lock it cannot read by its age", async () => {
+    writeFileSync(lockPath, "\u0000garbage");
     expect(() => new FileLock(lockPath, { waitMs: 100 }).acquire()).toThrow(/an unknown holder/);
-    ageFile(lockPath, 60_000);
-    const lock = new FileLock(lockPath, { waitMs: 100 });
+    await sleep(250);
+    const lock = new FileLock(lockPath, { waitMs: 100, staleMs: 200 });
     lock.acquire();
     lock.release();
     expect(existsSync(lockPath)).toBe(false);
@@ -137,6 +155,7 @@ describe("FileLock", () => {
     expect(statSync(lockPath).ino).toBe(liveInode);
     live.release();
     expect(existsSync(lockPath)).toBe(false);
+    live.close();
     expect(readdirSync(dir)).toEqual(["already-removed-stale-lock"]);
   });
 });

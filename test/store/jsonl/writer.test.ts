@@ -1,6 +1,6 @@
 import {
-  existsSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -8,7 +8,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listArchives } from "../../../src/store/jsonl/archives.js";
 import { readJsonlFile } from "../../../src/store/jsonl/reader.js";
@@ -91,6 +91,13 @@ describe("JsonlWriter", () => {
       summary: "pushed with [REDACTED]",
       nested: { args: ["--key=[REDACTED]"] },
     });
+  });
+
+  it("leaves alone strings that only look secret when read together", () => {
+    const payload = { a: "http://user:", b: "password123@host", c: "Bearer" };
+    expect(formatJsonlLine({ kind: "k", ts: "T", payload })).toBe(
+      JSON.stringify({ ts: "T", kind: "k", ...payload }),
+    );
   });
 
   it("keeps lines whole with lone surrogates and line separators in strings", () => {
@@ -196,6 +203,7 @@ describe("JsonlWriter", () => {
     w.close();
     w.append({ kind: "three" });
     expect(readJsonlFile(path).records.map((r) => r.kind)).toEqual(["two", "three"]);
-    expect(existsSync(`${path}.lock`)).toBe(false);
+    w.close();
+    expect(readdirSync(dirname(path))).toEqual(["events.jsonl"]);
   });
 });

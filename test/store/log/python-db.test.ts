@@ -142,6 +142,20 @@ describe("a Python #339 database", () => {
     expect(tables).not.toContain("locks");
   });
 
+  it("a writer refuses before touching the journal mode of a non-WAL Python database", () => {
+    const path = join(dir, "events.db");
+    createPython339Db(path, reference.slice(0, 1));
+    const db = new Database(path);
+    db.pragma("journal_mode = DELETE");
+    db.close();
+    const before = digest(path);
+    expect(() => openEventLog(path, { mode: "writer" })).toThrow(/Python forge-loop/);
+    expect(digest(path)).toBe(before);
+    const after = new Database(path, { readonly: true });
+    expect(after.pragma("journal_mode", { simple: true })).toBe("delete");
+    after.close();
+  });
+
   it("reads a table that lacks later columns (causal_*, chain_hash) as NULLs", () => {
     const path = join(dir, "old.db");
     const db = new Database(path);
@@ -171,7 +185,9 @@ describe("a Python #338 variant database (prev_hash + event_hash)", () => {
     createPython338Db(path, variant.slice(0, 3));
     const log = readonly(path);
     expect(log.info.chainScheme).toBe("event_hash");
-    expect(log.since(0).map((e) => e.chainHash)).toEqual(variant.slice(0, 3).map((r) => r.event_hash));
+    expect(log.since(0).map((e) => e.chainHash)).toEqual(
+      variant.slice(0, 3).map((r) => r.event_hash),
+    );
     expect(log.verifyChain()).toEqual({ ok: true, checked: 3, unchained: 0 });
     log.close();
 

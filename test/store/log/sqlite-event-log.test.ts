@@ -95,6 +95,20 @@ describe("opening", () => {
     expect(readFileSync(path, "utf8")).toBe(garbage);
   });
 
+  it("says clearly when the log cannot be created where asked", () => {
+    const file = join(dir, "a-file");
+    writeFileSync(file, "");
+    const error = (() => {
+      try {
+        open(join(file, "state", "events.db"), { mode: "writer" });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toMatch(/cannot open the event log at .*a-file/);
+  });
+
   it("refuses a SQLite file without an events table unless opened as the writer", () => {
     const path = join(dir, "other.db");
     rawDb(path).exec("CREATE TABLE t (x)").close();
@@ -135,7 +149,12 @@ describe("append", () => {
     const log = open(dbPath(), { mode: "writer", clock });
     const { event, inserted } = log.append({
       kind: "task.dispatched",
-      payload: { worktree: "/wt/42", issue: 42, attempt: 1, nested: { b: 1, a: [2, { d: 1, c: 0 }] } },
+      payload: {
+        worktree: "/wt/42",
+        issue: 42,
+        attempt: 1,
+        nested: { b: 1, a: [2, { d: 1, c: 0 }] },
+      },
       idempotencyKey: "task.dispatched:issue:42:a1",
       taskId: "issue:42",
       sagaId: "tick:3",
@@ -211,11 +230,29 @@ describe("append", () => {
     // The payload keeps every code unit (JSON escapes lone surrogates)...
     expect(read?.payload.title).toBe(title);
     // ...while a column cannot hold a lone surrogate: it is stored, hashed and returned as U+FFFD.
-    expect(read?.idempotencyKey).toBe(`task.planned:${title.replace(/[\ud800\udfff]/g, "\ufffd")}`);
+    expect(read?.idempotencyKey).toBe(`task.planned:${title.replace(/\ud800|\udfff/g, "\ufffd")}`);
     expect(read).toEqual(event);
     expect(log.verifyChain().ok).toBe(true);
-    const again = log.append({ kind: "task.planned", payload: {}, idempotencyKey: `task.planned:${title}` });
+    const again = log.append({
+      kind: "task.planned",
+      payload: {},
+      idempotencyKey: `task.planned:${title}`,
+    });
     expect(again).toEqual({ event, inserted: false });
+  });
+
+  it("stores and chains a huge payload (an 8 MiB output tail) like any other", () => {
+    const log = open(dbPath(), { mode: "writer" });
+    const tail = "é\n".repeat(4 * 1024 * 1024);
+    const { event } = log.append({
+      kind: "checks.completed",
+      payload: { issue: 1, attempt: 1, passed: false, results: [{ output_tail: tail }] },
+      idempotencyKey: "checks.completed:issue:1:a1",
+    });
+    const [read] = log.since(0);
+    expect((read?.payload.results as { output_tail: string }[])[0]?.output_tail).toBe(tail);
+    expect(read?.chainHash).toBe(event.chainHash);
+    expect(log.verifyChain().ok).toBe(true);
   });
 
   it("rejects malformed inputs before writing anything", () => {
@@ -269,9 +306,9 @@ describe("appendBatch", () => {
 describe("reading", () => {
   it("since() pages in sequence order; a reopened log reads the same events", () => {
     const log = open(dbPath(), { mode: "writer" });
-    const written = log.appendBatch(Array.from({ length: 25 }, (_, i) => heartbeat(i))).map(
-      (r) => r.event,
-    );
+    const written = log
+      .appendBatch(Array.from({ length: 25 }, (_, i) => heartbeat(i)))
+      .map((r) => r.event);
     expect(log.since(0)).toEqual(written);
     expect(log.since(10, 5).map((e) => e.sequence)).toEqual([11, 12, 13, 14, 15]);
     expect(log.since(25)).toEqual([]);
@@ -399,7 +436,10 @@ describe("verifyChain", () => {
   const tampers: [string, string][] = [
     ["a payload edited", "UPDATE events SET payload_json = '{\"issue\":43}' WHERE sequence = 5"],
     ["a kind edited", "UPDATE events SET kind = 'task.completed' WHERE sequence = 5"],
-    ["a time edited", "UPDATE events SET occurred_at = '2020-01-01T00:00:00.000Z' WHERE sequence = 5"],
+    [
+      "a time edited",
+      "UPDATE events SET occurred_at = '2020-01-01T00:00:00.000Z' WHERE sequence = 5",
+    ],
     ["a hash erased", "UPDATE events SET chain_hash = NULL WHERE sequence = 5"],
     ["a hash forged", `UPDATE events SET chain_hash = '${"f".repeat(64)}' WHERE sequence = 5`],
   ];
@@ -452,7 +492,8 @@ describe("properties", () => {
             }
           }
         }
-        for (let i = 1; i < inserted.length; i++) expect(inserted[i]!).toBeGreaterThan(inserted[i - 1]!);
+        for (let i = 1; i < inserted.length; i++)
+          expect(inserted[i]!).toBeGreaterThan(inserted[i - 1]!);
         const head = log.head();
         const stored = subset.filter((input) => sequenceOfKey.has(input.idempotencyKey));
         const again = log.appendBatch(stored);

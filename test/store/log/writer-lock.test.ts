@@ -141,7 +141,11 @@ describe("heartbeat", () => {
     expect(heartbeatWriterLock(log.db, { ...me, now: T0 + 5_000 })).toBe(true);
     expect(readWriterLock(log.db)?.heartbeatAt).toBe("2026-06-05T09:00:05.000Z");
     // Silent past the stale threshold: another engine takes over.
-    acquireWriterLock(log.db, { pid: process.pid, host: HOST, now: T0 + 5_000 + STALE_HEARTBEAT_MS + 1 });
+    acquireWriterLock(log.db, {
+      pid: process.pid,
+      host: HOST,
+      now: T0 + 5_000 + STALE_HEARTBEAT_MS + 1,
+    });
     expect(heartbeatWriterLock(log.db, { ...me, now: T0 + 70_000 })).toBe(false);
     expect(readWriterLock(log.db)?.pid).toBe(process.pid);
   });

@@ -94,14 +94,14 @@ function recordChildPid(pid) {
 /**
  * Starts long-lived grandchildren in this process group, sharing our stdout and stderr
  * (as `npm run dev &` would); resolves once each has its signal handlers in place.
- * `escape` puts them in a session of their own, out of reach of a group signal.
+ * `ownSession` puts them in a session of their own, out of reach of a group signal.
  */
-async function spawnChildren({ count = 2, ignoreSigterm = false, escape = false }) {
+async function spawnChildren({ count = 2, ignoreSigterm = false, ownSession = false }) {
   const code = `${ignoreSigterm ? "process.on('SIGTERM', () => {});" : ""} setInterval(() => {}, 1 << 30); process.send('ready'); process.disconnect();`;
   for (let i = 0; i < count; i++) {
     const child = spawn(process.execPath, ["-e", code], {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
-      detached: escape,
+      detached: ownSession,
     });
     await once(child, "message");
     recordChildPid(child.pid);

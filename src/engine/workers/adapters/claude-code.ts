@@ -1,5 +1,5 @@
 import type { StreamParser, StreamSummary, WorkerAdapter } from "../adapter.js";
-import { commandParts } from "../adapter.js";
+import { briefFitsArgument, commandParts } from "../adapter.js";
 import {
   type AssistantLine,
   type ClaudeUsage,
@@ -12,17 +12,19 @@ import { oneLine, toolSummary } from "../text.js";
 import type { WorkerProgress } from "../types.js";
 
 /** Used when the configuration names none. */
-export const defaultPermissionMode = "acceptEdits";
-export const defaultMaxTurns = 200;
+const defaultPermissionMode = "acceptEdits";
+const defaultMaxTurns = 200;
 
 /**
  * `claude -p --output-format stream-json --verbose --permission-mode <mode>
- * --max-turns <n> [--model <m>] [...args] -- <brief>`. The brief comes after `--` so a
- * brief that starts with a dash is read as the prompt, never as an option.
+ * --max-turns <n> [--model <m>] [...args] -- <brief>`, stdin closed. The brief comes
+ * after `--` so a brief that starts with a dash is read as the prompt, never as an
+ * option; a brief too large for an argument is piped to stdin, where `claude -p` reads it.
  */
 export const claudeCodeAdapter: WorkerAdapter = {
   invocation({ spec, brief }) {
     const { file, prefix } = commandParts(spec, "claude");
+    const asArgument = briefFitsArgument(brief);
     return {
       file,
       args: [
@@ -37,9 +39,9 @@ export const claudeCodeAdapter: WorkerAdapter = {
         String(spec.maxTurns ?? defaultMaxTurns),
         ...(spec.model ? ["--model", spec.model] : []),
         ...spec.args,
-        "--",
-        brief,
+        ...(asArgument ? ["--", brief] : []),
       ],
+      ...(asArgument ? {} : { stdin: brief }),
     };
   },
   createParser: () => new ClaudeStreamParser(),

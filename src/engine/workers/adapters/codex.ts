@@ -1,16 +1,18 @@
 import type { StreamParser, StreamSummary, WorkerAdapter } from "../adapter.js";
-import { commandParts } from "../adapter.js";
+import { briefFitsArgument, commandParts } from "../adapter.js";
 import { type CodexItem, type CodexUsage, parseCodexLine } from "../codex-stream.js";
 import { oneLine } from "../text.js";
 import type { WorkerProgress } from "../types.js";
 
 /**
  * `codex exec --json --full-auto -C <worktree> [--model <m>] [...args] -- <brief>`, stdin
- * closed. As for Claude, `--` keeps a brief starting with a dash from being an option.
+ * closed. As for Claude, `--` keeps a brief starting with a dash from being an option; a
+ * brief too large for an argument is piped to stdin, which codex reads for the prompt `-`.
  */
 export const codexAdapter: WorkerAdapter = {
   invocation({ spec, brief, cwd }) {
     const { file, prefix } = commandParts(spec, "codex");
+    const asArgument = briefFitsArgument(brief);
     return {
       file,
       args: [
@@ -23,8 +25,9 @@ export const codexAdapter: WorkerAdapter = {
         ...(spec.model ? ["--model", spec.model] : []),
         ...spec.args,
         "--",
-        brief,
+        asArgument ? brief : "-",
       ],
+      ...(asArgument ? {} : { stdin: brief }),
     };
   },
   createParser: () => new CodexStreamParser(),

@@ -6,7 +6,7 @@ import { oneLine, TextTail } from "../text.js";
 import type { WorkerProgress } from "../types.js";
 
 /** The variable naming the file that holds the brief. */
-export const briefFileVariable = "FORGE_LOOP_BRIEF_FILE";
+const briefFileVariable = "FORGE_LOOP_BRIEF_FILE";
 
 /** How much of a command's output is kept as its final text (critic verdicts live there). */
 const finalTextChars = 64 * 1024;

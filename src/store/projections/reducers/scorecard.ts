@@ -13,11 +13,16 @@ import { addFinite, attemptOf, issueOf, msBetween, numberField } from "../fields
 import { effectiveKind, saysMerged } from "../legacy.js";
 import type { Projection } from "../projection.js";
 import type { ScorecardRow, ScorecardTaskMark } from "../types.js";
-import { verdictOf } from "../verdict.js";
+import { isBlockingVerdict } from "../verdict.js";
 
 const key = "scorecard";
 const keys = [key] as const;
-const maxOpenTasks = 256;
+/**
+ * Tasks under way are kept in buckets by issue number, so an update copies one small
+ * bucket rather than the whole list: 16 buckets of at most 16, oldest dropped first.
+ */
+const bucketCount = 16;
+const marksPerBucket = 16;
 const maxRecentMerges = 50;
 
 export const scorecardProjection: Projection<"scorecard"> = {
@@ -44,7 +49,7 @@ export function emptyScorecard(): ScorecardRow {
     leadTimeCount: 0,
     costUsdTotal: 0,
     costUsdMerged: 0,
-    openTasks: [],
+    openTasks: Array.from({ length: bucketCount }, () => []),
     recentMerges: [],
   };
 }
@@ -104,7 +109,7 @@ function critiqued(row: ScorecardRow, event: StoredEvent, issue: number): void {
   const mark = editMark(row, issue, event);
   mark.critiqued = true;
   row.criticFirstVerdicts += 1;
-  if (!verdictOf(event, issue, mark.attempt).blocking) row.criticFirstPassAccepted += 1;
+  if (!isBlockingVerdict(event)) row.criticFirstPassAccepted += 1;
 }
 
 /** Counts a merge once, with its lead time when the task was seen before. */
@@ -133,7 +138,7 @@ function completed(row: ScorecardRow, event: StoredEvent, issue: number): void {
     row.costUsdMerged = addFinite(row.costUsdMerged, cost);
   }
   if (mark?.running) row.completedTasks += 1;
-  if (mark !== undefined) row.openTasks = row.openTasks.filter((m) => m.issue !== issue);
+  if (mark !== undefined) dropMark(row, issue);
 }
 
 function ended(row: ScorecardRow, event: StoredEvent, issue: number, failed: boolean): void {
@@ -149,26 +154,42 @@ function finalCost(event: StoredEvent): number | undefined {
 }
 
 function findMark(row: ScorecardRow, issue: number): ScorecardTaskMark | undefined {
-  const marks = row.openTasks;
-  for (let i = marks.length - 1; i >= 0; i--) {
-    if (marks[i]?.issue === issue) return marks[i];
+  const bucket = row.openTasks[issue % bucketCount] ?? [];
+  for (let i = bucket.length - 1; i >= 0; i--) {
+    if (bucket[i]?.issue === issue) return bucket[i];
   }
   return undefined;
 }
 
+/** Replaces one bucket (a copy of the outer list too: rows are never mutated). */
+function setBucket(row: ScorecardRow, issue: number, bucket: ScorecardTaskMark[]): void {
+  const buckets = row.openTasks.slice();
+  buckets[issue % bucketCount] = bucket;
+  row.openTasks = buckets;
+}
+
+function dropMark(row: ScorecardRow, issue: number): void {
+  const bucket = row.openTasks[issue % bucketCount] ?? [];
+  setBucket(
+    row,
+    issue,
+    bucket.filter((m) => m.issue !== issue),
+  );
+}
+
 /**
- * The issue's mark as a fresh copy in a fresh list on `row`, for the caller to change;
- * created (first seen now) when missing, dropping the oldest past the bound.
+ * The issue's mark as a fresh copy in a fresh bucket on `row`, for the caller to change;
+ * created (first seen now) when missing, dropping the bucket's oldest past its bound.
  */
 function editMark(row: ScorecardRow, issue: number, event: StoredEvent): ScorecardTaskMark {
-  const marks = row.openTasks;
-  for (let i = marks.length - 1; i >= 0; i--) {
-    const found = marks[i];
+  const bucket = row.openTasks[issue % bucketCount] ?? [];
+  for (let i = bucket.length - 1; i >= 0; i--) {
+    const found = bucket[i];
     if (found?.issue !== issue) continue;
     const copy = { ...found };
-    const list = marks.slice();
-    list[i] = copy;
-    row.openTasks = list;
+    const next = bucket.slice();
+    next[i] = copy;
+    setBucket(row, issue, next);
     return copy;
   }
   const mark: ScorecardTaskMark = {
@@ -179,8 +200,8 @@ function editMark(row: ScorecardRow, issue: number, event: StoredEvent): Scoreca
     critiqued: false,
     merged: false,
   };
-  const list = marks.length >= maxOpenTasks ? marks.slice(1) : marks.slice();
-  list.push(mark);
-  row.openTasks = list;
+  const next = bucket.length >= marksPerBucket ? bucket.slice(1) : bucket.slice();
+  next.push(mark);
+  setBucket(row, issue, next);
   return mark;
 }

@@ -1,13 +1,20 @@
 import { join } from "node:path";
 import { openLocalForge } from "../../../../src/engine/forge/local/local-forge.js";
-import { describeForgeContract, type ForgeFixtureFactory } from "../../../support/forge-contract.js";
+import {
+  describeForgeContract,
+  type ForgeFixtureFactory,
+} from "../../../support/forge-contract.js";
 import { ManualClock } from "../../../support/manual-clock.js";
 import { commitAll, gitSync, makeRepo, writeFile } from "../../../support/temp-git.js";
 
 /** Checks that prove they run in a checkout of the PR head (README.md is in every head). */
 export const passingChecks = [[process.execPath, "-e", "require('fs').accessSync('README.md')"]];
 export const failingChecks = [
-  [process.execPath, "-e", "require('fs').accessSync('README.md'); console.error('2 tests failed'); process.exit(1)"],
+  [
+    process.execPath,
+    "-e",
+    "require('fs').accessSync('README.md'); console.error('2 tests failed'); process.exit(1)",
+  ],
 ];
 
 function localFixture(withRemote: boolean): ForgeFixtureFactory {
@@ -39,7 +46,8 @@ function localFixture(withRemote: boolean): ForgeFixtureFactory {
       },
       async readBase() {
         const sha = gitSync(target, ["rev-parse", "refs/heads/main"]);
-        const parents = gitSync(target, ["rev-list", "--parents", "-n", "1", sha]).split(" ").length - 1;
+        const parents =
+          gitSync(target, ["rev-list", "--parents", "-n", "1", sha]).split(" ").length - 1;
         const subjects = gitSync(target, ["log", "--first-parent", "--format=%s", sha]).split("\n");
         const files: Record<string, string> = {};
         for (const path of gitSync(target, ["ls-tree", "-r", "--name-only", sha]).split("\n")) {

@@ -10,7 +10,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type LocalForge, openLocalForge } from "../../../../src/engine/forge/local/local-forge.js";
 import { MergeRefusedError } from "../../../../src/engine/forge/types.js";
 import { ManualClock } from "../../../support/manual-clock.js";
-import { commitAll, gitSync, makeRepo, readFile, type TempRepo, writeFile } from "../../../support/temp-git.js";
+import {
+  commitAll,
+  gitSync,
+  makeRepo,
+  readFile,
+  type TempRepo,
+  writeFile,
+} from "../../../support/temp-git.js";
 
 let repo: TempRepo;
 let forge: LocalForge;
@@ -42,7 +49,14 @@ async function pullRequest(files: Record<string, string>): Promise<number> {
   gitSync(worktree, ["add", "--force", "--", ...Object.keys(files)]);
   commitAll(worktree, "work");
   await forge.platform.pushBranch(branch, worktree);
-  const pr = await forge.platform.openPullRequest({ issue: issue.number, branch, base: "main", title: "t", body: "b", draft: false });
+  const pr = await forge.platform.openPullRequest({
+    issue: issue.number,
+    branch,
+    base: "main",
+    title: "t",
+    body: "b",
+    draft: false,
+  });
   return pr.number;
 }
 
@@ -53,15 +67,21 @@ function snapshot(dir: string): Record<string, string> {
     for (const entry of readdirSync(at, { withFileTypes: true })) {
       const full = join(at, entry.name);
       const rel = relative(dir, full);
-      if (rel === ".git/logs" || rel.startsWith(".git/worktrees") || rel.startsWith(".git/objects")) continue;
+      if (rel === ".git/logs" || rel.startsWith(".git/worktrees") || rel.startsWith(".git/objects"))
+        continue;
       if (entry.isDirectory()) walk(full);
-      else out[rel] = createHash("sha256").update(readFileSync(full)).digest("hex") + `:${statSync(full).mtimeMs}`;
+      else
+        out[rel] =
+          createHash("sha256").update(readFileSync(full)).digest("hex") +
+          `:${statSync(full).mtimeMs}`;
     }
   };
   walk(dir);
   out["(HEAD)"] = gitSync(dir, ["rev-parse", "HEAD"]);
   // Read-only status, so the snapshot itself never rewrites the index it compares.
-  out["(status)"] = gitSync(dir, ["status", "--porcelain=v1", "--untracked-files=all"], { GIT_OPTIONAL_LOCKS: "0" });
+  out["(status)"] = gitSync(dir, ["status", "--porcelain=v1", "--untracked-files=all"], {
+    GIT_OPTIONAL_LOCKS: "0",
+  });
   return out;
 }
 
@@ -77,7 +97,9 @@ describe("merging into the repository itself", () => {
 
     const err = await forge.platform.merge(pr, "merge").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MergeRefusedError);
-    expect((err as MergeRefusedError).reason).toMatch(/checked out with uncommitted changes \(.*src\/app\.ts/);
+    expect((err as MergeRefusedError).reason).toMatch(
+      /checked out with uncommitted changes \(.*src\/app\.ts/,
+    );
 
     expect(snapshot(repo.repoDir)).toEqual(before);
     expect(gitSync(repo.repoDir, ["rev-parse", "refs/heads/main"])).toBe(mainBefore);
@@ -103,7 +125,9 @@ describe("merging into the repository itself", () => {
     const mainBefore = gitSync(repo.repoDir, ["rev-parse", "refs/heads/main"]);
     const err = await forge.platform.merge(pr, "merge").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MergeRefusedError);
-    expect((err as MergeRefusedError).reason).toMatch(/would overwrite untracked or ignored files .*\(feature\.txt\)/);
+    expect((err as MergeRefusedError).reason).toMatch(
+      /would overwrite untracked or ignored files .*\(feature\.txt\)/,
+    );
     expect(snapshot(repo.repoDir)).toEqual(before);
     expect(gitSync(repo.repoDir, ["rev-parse", "refs/heads/main"])).toBe(mainBefore);
   });

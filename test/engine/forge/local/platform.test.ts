@@ -6,7 +6,14 @@ import { type LocalForge, openLocalForge } from "../../../../src/engine/forge/lo
 import { closingReferences, LocalPlatform } from "../../../../src/engine/forge/local/platform.js";
 import { MergeRefusedError } from "../../../../src/engine/forge/types.js";
 import { ManualClock } from "../../../support/manual-clock.js";
-import { commitAll, gitSync, makeRepo, pushFromClone, type TempRepo, writeFile } from "../../../support/temp-git.js";
+import {
+  commitAll,
+  gitSync,
+  makeRepo,
+  pushFromClone,
+  type TempRepo,
+  writeFile,
+} from "../../../support/temp-git.js";
 
 let repo: TempRepo;
 let forge: LocalForge;
@@ -47,11 +54,19 @@ async function openPr(branch: string, files: Record<string, string>, body = "wor
   for (const [path, content] of Object.entries(files)) writeFile(worktree, path, content);
   commitAll(worktree, "work");
   await forge.platform.pushBranch(branch, worktree);
-  const pr = await forge.platform.openPullRequest({ issue: issue.number, branch, base: "main", title: "t", body, draft: false });
+  const pr = await forge.platform.openPullRequest({
+    issue: issue.number,
+    branch,
+    base: "main",
+    title: "t",
+    body,
+    draft: false,
+  });
   return { issue, worktree, pr };
 }
 
-const runs = () => (existsSync(join(repo.root, "runs")) ? readFileSync(join(repo.root, "runs"), "utf8").length : 0);
+const runs = () =>
+  existsSync(join(repo.root, "runs")) ? readFileSync(join(repo.root, "runs"), "utf8").length : 0;
 
 describe("local platform checks", () => {
   it("run once per head commit, in a checkout of that head, and again when the head moves", async () => {
@@ -67,12 +82,16 @@ describe("local platform checks", () => {
     const failing = await forge.platform.status(pr.number);
     expect(failing.rollup).toBe("failing");
     expect(failing.pr.headSha).toBe(gitSync(worktree, ["rev-parse", "HEAD"]));
-    expect(failing.checks).toEqual([{ name: expect.stringContaining("node") as string, state: "failing" }]);
+    expect(failing.checks).toEqual([
+      { name: expect.stringContaining("node") as string, state: "failing" },
+    ]);
     expect(runs()).toBe(2);
 
     // The run is recorded, with its output tail redacted.
     const db = new Database(dbPath, { readonly: true });
-    const rows = db.prepare("SELECT state, exit_code, output_tail FROM pr_checks ORDER BY id").all() as {
+    const rows = db
+      .prepare("SELECT state, exit_code, output_tail FROM pr_checks ORDER BY id")
+      .all() as {
       state: string;
       exit_code: number;
       output_tail: string;
@@ -85,7 +104,12 @@ describe("local platform checks", () => {
   });
 
   it("skip the rest after a failure, and refuse the merge", async () => {
-    setup({ checks: [[process.execPath, "-e", "process.exit(1)"], [process.execPath, "-e", "process.exit(0)"]] });
+    setup({
+      checks: [
+        [process.execPath, "-e", "process.exit(1)"],
+        [process.execPath, "-e", "process.exit(0)"],
+      ],
+    });
     const { pr } = await openPr("loop/2-x", { "a.txt": "a\n" });
     const status = await forge.platform.status(pr.number);
     expect(status.checks.map((c) => c.state)).toEqual(["failing", "skipped"]);
@@ -99,7 +123,9 @@ describe("local platform checks", () => {
     const { pr } = await openPr("loop/3-x", { "a.txt": "a\n" });
     const head = gitSync(repo.repoDir, ["rev-parse", "loop/3-x"]);
     const db = new Database(dbPath);
-    db.prepare("INSERT INTO pr_checks (pr, head_sha, name, state, started_at) VALUES (?, ?, 'node', 'pending', 'x')").run(pr.number, head);
+    db.prepare(
+      "INSERT INTO pr_checks (pr, head_sha, name, state, started_at) VALUES (?, ?, 'node', 'pending', 'x')",
+    ).run(pr.number, head);
     db.close();
     const status = await forge.platform.status(pr.number);
     expect(status.rollup).toBe("passing");
@@ -110,7 +136,10 @@ describe("local platform checks", () => {
   it("share one run between concurrent status calls", async () => {
     setup();
     const { pr } = await openPr("loop/4-x", { "a.txt": "a\n" });
-    const [a, b] = await Promise.all([forge.platform.status(pr.number), forge.platform.status(pr.number)]);
+    const [a, b] = await Promise.all([
+      forge.platform.status(pr.number),
+      forge.platform.status(pr.number),
+    ]);
     expect([a.rollup, b.rollup]).toEqual(["passing", "passing"]);
     expect(runs()).toBe(1);
   });
@@ -126,7 +155,12 @@ describe("local platform merges", () => {
   it("land on a remote base that moved since the branch was made", async () => {
     setup();
     const { pr } = await openPr("loop/6-x", { "mine.txt": "mine\n" });
-    const theirs = pushFromClone(repo.originDir!, repo.root, { "theirs.txt": "theirs\n" }, "someone else");
+    const theirs = pushFromClone(
+      repo.originDir!,
+      repo.root,
+      { "theirs.txt": "theirs\n" },
+      "someone else",
+    );
     const { sha } = await forge.platform.merge(pr.number, "rebase");
     expect(gitSync(repo.originDir!, ["rev-parse", "main"])).toBe(sha);
     expect(gitSync(repo.originDir!, ["merge-base", "--is-ancestor", theirs, sha])).toBe("");
@@ -135,6 +169,15 @@ describe("local platform merges", () => {
     expect(gitSync(repo.repoDir, ["rev-parse", "refs/remotes/origin/main"])).toBe(sha);
     // The operator's checkout is not involved.
     expect(existsSync(join(repo.repoDir, "mine.txt"))).toBe(false);
+  });
+
+  it("land parallel merges one after another", async () => {
+    setup({ checks: [] });
+    const prs = await Promise.all([12, 13, 14].map((n) => openPr(`loop/${n}-x`, { [`f${n}.txt`]: `${n}\n` })));
+    const merged = await Promise.all(prs.map(({ pr }, i) => forge.platform.merge(pr.number, i === 1 ? "merge" : "squash")));
+    const tip = gitSync(repo.originDir!, ["rev-parse", "main"]);
+    expect(merged.map((m) => m.sha)).toContain(tip);
+    for (const n of [12, 13, 14]) expect(gitSync(repo.originDir!, ["show", `main:f${n}.txt`])).toBe(String(n));
   });
 
   it("close the issues the body names with closing keywords, as GitHub does", async () => {
@@ -152,7 +195,10 @@ describe("local platform merges", () => {
     gitSync(repo.repoDir, ["merge", "--quiet", "--ff-only", "loop/8-x"]);
     const { sha } = await forge.platform.merge(pr.number, "merge");
     expect(sha).toBe(gitSync(repo.repoDir, ["rev-parse", "main"]));
-    expect((await forge.platform.status(pr.number)).pr).toMatchObject({ state: "merged", mergedSha: sha });
+    expect((await forge.platform.status(pr.number)).pr).toMatchObject({
+      state: "merged",
+      mergedSha: sha,
+    });
   });
 });
 
@@ -170,15 +216,26 @@ describe("local platform branches and pull requests", () => {
   it("refuses to push the base branch or an invalid name", async () => {
     setup();
     await expect(forge.platform.pushBranch("main", repo.repoDir)).rejects.toThrow(/base branch/);
-    await expect(forge.platform.pushBranch("--force", repo.repoDir)).rejects.toThrow(/not a valid branch/);
-    await expect(forge.platform.pushBranch("a..b", repo.repoDir)).rejects.toThrow(/not a valid branch/);
+    await expect(forge.platform.pushBranch("--force", repo.repoDir)).rejects.toThrow(
+      /not a valid branch/,
+    );
+    await expect(forge.platform.pushBranch("a..b", repo.repoDir)).rejects.toThrow(
+      /not a valid branch/,
+    );
   });
 
   it("refuses to open a pull request for a branch that was never pushed", async () => {
     setup();
     branchWorktree("loop/10-x");
     await expect(
-      forge.platform.openPullRequest({ issue: 1, branch: "loop/10-x", base: "main", title: "t", body: "b", draft: false }),
+      forge.platform.openPullRequest({
+        issue: 1,
+        branch: "loop/10-x",
+        base: "main",
+        title: "t",
+        body: "b",
+        draft: false,
+      }),
     ).rejects.toThrow(/not published/);
   });
 
@@ -212,7 +269,9 @@ describe("local platform branches and pull requests", () => {
 
 describe("closingReferences", () => {
   it("finds GitHub's closing keywords and nothing else", () => {
-    expect(closingReferences("Closes #12, fixes #3 and Resolved: #7; see #9. closes#8 fixing #10")).toEqual([12, 3, 7]);
+    expect(
+      closingReferences("Closes #12, fixes #3 and Resolved: #7; see #9. closes#8 fixing #10"),
+    ).toEqual([12, 3, 7]);
     expect(closingReferences("")).toEqual([]);
     expect(closingReferences("close #0 fix #99999999999999999999")).toEqual([]);
   });

@@ -25,7 +25,12 @@ describe("LocalTracker", () => {
     const a = await tracker.create({ title: "first", labels: ["loop:ready", "loop:ready"] });
     clock.advance(60_000);
     const b = await tracker.create({ title: "second", body: "details" });
-    expect(a).toMatchObject({ number: 1, labels: ["loop:ready"], createdAt: "2026-06-05T09:00:00.000Z", url: "local-forge:issues/1" });
+    expect(a).toMatchObject({
+      number: 1,
+      labels: ["loop:ready"],
+      createdAt: "2026-06-05T09:00:00.000Z",
+      url: "local-forge:issues/1",
+    });
     expect(b).toMatchObject({ number: 2, body: "details", createdAt: "2026-06-05T09:01:00.000Z" });
     clock.advance(60_000);
     await tracker.close(2);
@@ -33,12 +38,16 @@ describe("LocalTracker", () => {
     expect((await tracker.list()).map((i) => i.number)).toEqual([1]);
     expect((await tracker.list({ state: "closed" })).map((i) => i.number)).toEqual([2]);
     expect((await tracker.list({ state: "all" })).map((i) => i.number)).toEqual([1, 2]);
-    expect((await tracker.list({ state: "all", label: "loop:ready" })).map((i) => i.number)).toEqual([1]);
+    expect(
+      (await tracker.list({ state: "all", label: "loop:ready" })).map((i) => i.number),
+    ).toEqual([1]);
   });
 
   it("puts a title on one line and refuses empty, oversized or unstorable text", async () => {
     const { tracker } = open();
-    expect((await tracker.create({ title: "  two\r\nlines\there  " })).title).toBe("two lines here");
+    expect((await tracker.create({ title: "  two\r\nlines\there  " })).title).toBe(
+      "two lines here",
+    );
     for (const bad of [
       { title: "" },
       { title: " \n\t " },
@@ -51,7 +60,9 @@ describe("LocalTracker", () => {
       { title: "ok", labels: ["line\nbreak"] },
       { title: "ok", labels: ["x".repeat(51)] },
     ]) {
-      await expect(tracker.create(bad), JSON.stringify(bad).slice(0, 60)).rejects.toBeInstanceOf(UserError);
+      await expect(tracker.create(bad), JSON.stringify(bad).slice(0, 60)).rejects.toBeInstanceOf(
+        UserError,
+      );
     }
     expect(await tracker.list({ state: "all" })).toHaveLength(1);
   });
@@ -79,7 +90,9 @@ describe("LocalTracker", () => {
 
   it("names a missing issue and refuses nonsense numbers", async () => {
     const { tracker } = open();
-    await expect(tracker.getIssue(7)).rejects.toThrow("issue #7 does not exist in the local tracker");
+    await expect(tracker.getIssue(7)).rejects.toThrow(
+      "issue #7 does not exist in the local tracker",
+    );
     await expect(tracker.addLabels(7, ["x"])).rejects.toThrow(/#7 does not exist/);
     await expect(tracker.comment(0, "x")).rejects.toThrow(/positive integer/);
     await expect(tracker.close(-1)).rejects.toThrow(/positive integer/);
@@ -89,7 +102,9 @@ describe("LocalTracker", () => {
     const engine = open();
     const cli = open(engine.path);
     await cli.tracker.create({ title: "from the CLI", labels: ["loop:ready"] });
-    expect((await engine.tracker.listOpenWithLabel("loop:ready")).map((i) => i.title)).toEqual(["from the CLI"]);
+    expect((await engine.tracker.listOpenWithLabel("loop:ready")).map((i) => i.title)).toEqual([
+      "from the CLI",
+    ]);
     await engine.tracker.addLabels(1, ["loop:blocked"]);
     expect((await cli.tracker.getIssue(1)).issue.labels).toEqual(["loop:blocked", "loop:ready"]);
   });

@@ -90,6 +90,19 @@ describe("claude-code invocation", () => {
     });
   });
 
+  it("pipes a brief too large for one argument to stdin instead", () => {
+    const brief = "d".repeat(200 * 1024);
+    const invocation = claudeCodeAdapter.invocation({
+      spec: fakeSpec("claude-code"),
+      brief,
+      cwd: "/w",
+      briefFile: "/l/b",
+    });
+    expect(invocation.args).not.toContain(brief);
+    expect(invocation.args.at(-1)).toBe("200");
+    expect(invocation.stdin).toBe(brief);
+  });
+
   it("keeps arguments that come with the command, and closes stdin", () => {
     const spec = fakeSpec("claude-code", { command: ["npx", "-y", "@anthropic-ai/claude-code"] });
     const invocation = claudeCodeAdapter.invocation({

@@ -63,6 +63,18 @@ describe("codex invocation", () => {
       ],
     });
   });
+
+  it("pipes a brief too large for one argument to stdin, with - as the prompt", () => {
+    const brief = "d".repeat(200 * 1024);
+    const invocation = codexAdapter.invocation({
+      spec: fakeSpec("codex"),
+      brief,
+      cwd: "/wt",
+      briefFile: "/l/b",
+    });
+    expect(invocation.args.slice(-2)).toEqual(["--", "-"]);
+    expect(invocation.stdin).toBe(brief);
+  });
 });
 
 describe("CodexStreamParser", () => {

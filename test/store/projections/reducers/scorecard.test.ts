@@ -64,7 +64,7 @@ describe("scorecard projection", () => {
       costUsdMerged: 1.75,
       recentMerges: [1, 2],
     });
-    expect(row.openTasks.map((m) => m.issue)).toEqual([3]);
+    expect(row.openTasks.flat().map((m) => m.issue)).toEqual([3]);
   });
 
   it("counts a merge reported several times once (legacy automerge, tick outcome, transition)", () => {
@@ -154,15 +154,23 @@ describe("scorecard projection", () => {
     expect(row).toMatchObject({ criticFirstVerdicts: 1, criticFirstPassAccepted: 0 });
   });
 
-  it("remembers at most 256 tasks under way and the latest 50 merges", () => {
+  it("remembers at most 256 tasks under way (16 per bucket) and the latest 50 merges", () => {
     const row = scorecardAfter((ev) => [
       ...Array.from({ length: 300 }, (_, i) => ev(...dispatch(i + 1, 1))),
       ...Array.from({ length: 80 }, (_, i) =>
         ev("pr.merged", { issue: 1000 + i, pr: i + 1, sha: "s", method: "m" }),
       ),
     ]);
-    expect(row.openTasks).toHaveLength(256);
-    expect(row.openTasks[0]?.issue).toBe(45);
+    // In 16 buckets by issue number, each keeping its newest 16.
+    const kept = row.openTasks.flat().map((m) => m.issue);
+    const issues = Array.from({ length: 300 }, (_, i) => i + 1);
+    const expected = issues.filter(
+      (issue) => issues.filter((n) => n % 16 === issue % 16 && n > issue).length < 16,
+    );
+    expect(kept.sort((a, b) => a - b)).toEqual(expected);
+    expect(row.openTasks[5]?.map((m) => m.issue)).toEqual(
+      Array.from({ length: 16 }, (_, i) => 53 + 16 * i),
+    );
     expect(row.recentMerges).toHaveLength(50);
     expect(row.recentMerges[0]).toBe(1030);
     expect(row.merged).toBe(80);

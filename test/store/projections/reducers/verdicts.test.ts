@@ -1,8 +1,10 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { StoredEvent } from "../../../../src/store/contract/envelope.js";
 import { emptyState, foldEvents } from "../../../../src/store/projections/fold.js";
 import type { VerdictRow } from "../../../../src/store/projections/types.js";
-import { eventSequence } from "../../../support/stored-events.js";
+import { isBlockingVerdict, verdictOf } from "../../../../src/store/projections/verdict.js";
+import { eventSequence, storedEvent } from "../../../support/stored-events.js";
 
 type Ev = ReturnType<typeof eventSequence>["ev"];
 
@@ -100,9 +102,12 @@ describe("verdicts projection", () => {
     });
   });
 
-  it("names legacy verdict records by their kind", () => {
+  it("names legacy verdict records by their kind, and nothing else by a kind it does not know", () => {
     expect(onlyVerdict({ legacy_kind: "critic_verdict_revising" }).overall).toBe("request_changes");
     expect(onlyVerdict({ legacy_kind: "critic_verdict_unknown" }).overall).toBe("error");
+    for (const legacy of ["constructor", "__proto__", "toString", "critic_done"]) {
+      expect(onlyVerdict({ legacy_kind: legacy }).overall).toBe("error");
+    }
   });
 
   it("normalises findings it cannot trust, and counts severities when sev_counts is missing", () => {
@@ -149,5 +154,49 @@ describe("verdicts projection", () => {
     ]);
     expect(verdicts.size).toBe(200);
     expect([...verdicts.values()][0]?.issue).toBe(31);
+  });
+});
+
+describe("isBlockingVerdict", () => {
+  it("agrees with the verdict row on any payload", () => {
+    const scalar = fc.oneof(
+      fc.constantFrom(
+        "block",
+        "approve",
+        "request_changes",
+        "error",
+        "sev1",
+        "sev2",
+        "critic_verdict_blocked",
+        "critic_verdict_merged",
+      ),
+      fc.integer({ min: -1, max: 3 }),
+      fc.boolean(),
+      fc.string({ maxLength: 3 }),
+    );
+    const payload = fc.record(
+      {
+        overall: scalar,
+        verdict: scalar,
+        blocking: scalar,
+        legacy_kind: scalar,
+        sev_counts: fc.oneof(
+          scalar,
+          fc.record({ sev1: scalar, sev2: scalar, sev3: scalar }, { requiredKeys: [] }),
+        ),
+        findings: fc.array(
+          fc.oneof(scalar, fc.record({ severity: scalar, message: scalar }, { requiredKeys: [] })),
+          { maxLength: 4 },
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(payload, (p) => {
+        const event = storedEvent("critique.issued", p);
+        expect(isBlockingVerdict(event)).toBe(verdictOf(event, 1, 1).blocking);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
