@@ -2,7 +2,8 @@
  * The pure fold alone (no SQLite): `foldEvents` over a realistic engine stream
  * (test/support/engine-stream), against the target of ≥ 300k events/s, beside a baseline
  * that only visits each event (a switch on its kind and one Map write per issue), the
- * floor any fold pays. Best of several rounds, so a loaded machine's pauses fall out.
+ * floor any fold pays. Both in CPU time (best of several rounds): the fold is one thread
+ * of pure computation, and CPU time keeps other processes on a shared machine out of it.
  */
 import type { StoredEvent } from "../../src/store/contract/envelope.js";
 import { emptyState, foldEvents } from "../../src/store/projections/fold.js";
@@ -21,13 +22,18 @@ export const foldSuite: BenchSuite = {
     ctx.log(`${events.length} events generated`);
     let foldMs = Number.POSITIVE_INFINITY;
     let visitMs = Number.POSITIVE_INFINITY;
+    let foldWallMs = Number.POSITIVE_INFINITY;
     for (let round = 0; round < ROUNDS; round++) {
-      let start = process.hrtime.bigint();
-      visit(events);
-      visitMs = Math.min(visitMs, msSince(start));
-      start = process.hrtime.bigint();
-      foldEvents(emptyState(), events);
-      foldMs = Math.min(foldMs, msSince(start));
+      visitMs = Math.min(
+        visitMs,
+        cpuMs(() => visit(events)),
+      );
+      const start = process.hrtime.bigint();
+      foldMs = Math.min(
+        foldMs,
+        cpuMs(() => foldEvents(emptyState(), events)),
+      );
+      foldWallMs = Math.min(foldWallMs, msSince(start));
     }
     const rate = events.length / (foldMs / 1000);
     const visitRate = events.length / (visitMs / 1000);
@@ -42,7 +48,7 @@ export const foldSuite: BenchSuite = {
       },
       ratio: rate / visitRate,
       target: { op: ">", value: 300_000, unit: "events/s" },
-      notes: `best of ${ROUNDS} rounds`,
+      notes: `CPU time, best of ${ROUNDS} rounds; wall clock ${Math.round(events.length / (foldWallMs / 1000))} events/s`,
     };
     return [figure];
   },
@@ -62,4 +68,12 @@ function visit(events: readonly StoredEvent[]): Map<unknown, number> {
     }
   }
   return rows;
+}
+
+/** CPU milliseconds `work` takes (user + system, so the collector's threads count too). */
+function cpuMs(work: () => unknown): number {
+  const before = process.cpuUsage();
+  work();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
 }

@@ -1,4 +1,5 @@
 import type { BenchSuite } from "../harness.js";
+import { engineSuite } from "./engine.js";
 import { foldSuite } from "./fold.js";
 import { jsonlSuite } from "./jsonl.js";
 import { logSuite } from "./log.js";
@@ -14,4 +15,5 @@ export const suites: BenchSuite[] = [
   mirrorSuite,
   foldSuite,
   queueSuite,
+  engineSuite,
 ];

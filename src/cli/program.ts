@@ -11,6 +11,7 @@ import { register as registerIssue } from "./commands/issue.js";
 import { register as registerMirror } from "./commands/mirror.js";
 import { register as registerOperate } from "./commands/operate.js";
 import { register as registerRun } from "./commands/run.js";
+import { register as registerStatus } from "./commands/status.js";
 import { register as registerTui } from "./commands/tui.js";
 
 export function packageVersion(): string {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerMirror(program);
   registerOperate(program);
   registerRun(program);
+  registerStatus(program);
   registerTui(program);
   return program;
 }

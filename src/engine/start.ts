@@ -10,12 +10,10 @@ import { JsonlWriter } from "../store/jsonl/writer.js";
 import { SqliteQueue } from "../store/queue/sqlite-queue.js";
 import { openStore } from "../store/store.js";
 import { type Clock, systemClock } from "../shared/clock.js";
-import { UserError } from "../shared/errors.js";
 import { loadBriefTemplate } from "./briefs/render.js";
 import type { LoadedConfig } from "./config/load.js";
 import { Emitter } from "./emit/emitter.js";
-import { openLocalForge } from "./forge/local/local-forge.js";
-import type { Platform, Tracker } from "./forge/types.js";
+import { type Forge, openForge } from "./forge/open.js";
 import { Engine } from "./loop/engine.js";
 import { Runtime } from "./loop/runtime.js";
 import { startWorker } from "./workers/start-worker.js";
@@ -32,8 +30,10 @@ export interface StartOptions {
   version: string;
   clock?: Clock;
   report?: (message: string) => void;
-  /** Remote services other than the embedded local forge (GitHub) are built by the caller. */
-  forge?: { tracker: Tracker; platform: Platform; close(): void };
+  /** A tracker and platform built by the caller; default: the ones the config names. */
+  forge?: Forge;
+  /** Where a GitHub token is looked up (default: this process's environment). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function startEngine(loaded: LoadedConfig, options: StartOptions): StartedEngine {
@@ -41,11 +41,23 @@ export function startEngine(loaded: LoadedConfig, options: StartOptions): Starte
   const clock = options.clock ?? systemClock;
   const report = options.report ?? ((m: string) => process.stderr.write(`${m}\n`));
   const paths = statePaths(config.paths.state_dir);
-  const forge = options.forge ?? localForge(loaded, paths.localForgeDb, clock);
+  let emitter: Emitter | undefined;
+  const forge =
+    options.forge ??
+    openForge(loaded, {
+      clock,
+      ...(options.env ? { env: options.env } : {}),
+      // A rate-limit or server-error wait is not tied to one attempt (the client is shared
+      // by all of them), so it is a stream-only record of its own kind rather than a
+      // `worker.observation`, whose contract needs an issue and an attempt. It has the
+      // same `what`/`summary` shape, so the feed shows it like one.
+      onWait: (message, ms) =>
+        emitter?.observe("forge.wait", { what: "retry_wait", summary: message, wait_ms: ms, service: "github" }),
+    });
   const store = openStore(paths.eventsDb, { mode: "writer", clock });
   const stream = new JsonlWriter(paths.eventsJsonl, { clock });
   let engine: Engine | undefined;
-  const emitter = new Emitter(store.log, stream, clock, () => engine?.refresh(), report);
+  emitter = new Emitter(store.log, stream, clock, () => engine?.refresh(), report);
   engine = new Engine(
     {
       config,
@@ -77,22 +89,4 @@ export function startEngine(loaded: LoadedConfig, options: StartOptions): Starte
       forge.close();
     },
   };
-}
-
-function localForge(loaded: LoadedConfig, dbPath: string, clock: Clock) {
-  const { config, repoDir } = loaded;
-  if (config.tracker !== "local" || config.platform !== "local") {
-    throw new UserError(
-      `tracker: ${config.tracker}, platform: ${config.platform} is not available in this build`,
-      "Use tracker: local and platform: local.",
-    );
-  }
-  return openLocalForge(dbPath, {
-    repoDir,
-    remote: config.remote,
-    base: config.base_branch,
-    checks: config.checks,
-    checkTimeoutMs: config.checks_timeout_s * 1000,
-    clock,
-  });
 }

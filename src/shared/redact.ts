@@ -32,14 +32,15 @@ export function redact(text: string, extraSecrets: readonly string[] = envSecret
   return out;
 }
 
-let cached: { env: NodeJS.ProcessEnv; values: string[] } | undefined;
-
-/** Secret-looking values from the environment (cached per environment object). */
+/**
+ * Secret-looking values from the environment. Read afresh on every call (a few dozen
+ * variables): a token exported after start-up is still redacted.
+ */
 export function envSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
-  if (cached?.env === env) return cached.values;
-  const values = Object.entries(env)
-    .filter(([name, value]) => secretEnvNames.test(name) && value && value.length >= 8)
-    .map(([, value]) => value as string);
-  cached = { env, values };
+  const values: string[] = [];
+  for (const name in env) {
+    const value = env[name];
+    if (value && value.length >= 8 && secretEnvNames.test(name)) values.push(value);
+  }
   return values;
 }

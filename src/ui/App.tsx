@@ -64,6 +64,9 @@ export function App({ source, clock = systemClock }: AppProps) {
   const detailWidth = expanded ? lay.width : lay.detailWidth;
   const barWidth = Math.max(6, lay.listWidth - 2 - TICK_ROW_TEXT);
 
+  // `display.key` names the displayed state; the state object itself is folded in place,
+  // so its identity does not tell when it changed.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed on display.key, see above
   const model = useMemo(
     () =>
       viewModel(ui.view, {
@@ -72,8 +75,6 @@ export function App({ source, clock = systemClock }: AppProps) {
         nowMs: display.nowMs,
         barWidth,
       }),
-    // `display.key` names the displayed state: the state object itself is folded in place.
-    // biome-ignore lint/correctness/useExhaustiveDependencies: see above
     [ui.view, display.key, barWidth],
   );
   const filter = ui.filters[ui.view];
@@ -118,7 +119,12 @@ export function App({ source, clock = systemClock }: AppProps) {
         mode={display.mode}
         width={lay.width}
       />
-      <Tabs current={ui.view} counts={{ [ui.view]: rows.length }} filter={filter} width={lay.width} />
+      <Tabs
+        current={ui.view}
+        counts={{ [ui.view]: rows.length }}
+        filter={filter}
+        width={lay.width}
+      />
       {ui.mode === "help" ? (
         <HelpOverlay width={lay.width} height={lay.mainHeight + lay.eventsHeight} />
       ) : (
@@ -191,10 +197,20 @@ function useKeys(
   useInput(
     useCallback(
       (input: string, key: KeyFlags) => {
-        const state = currentUi();
-        const outcome = keyToOutcome(state, input, key, latest.current);
-        if (outcome.action) dispatch(outcome.action);
-        if (outcome.effect) runEffect(outcome.effect, state);
+        const handle = (text: string, flags: KeyFlags) => {
+          const state = currentUi();
+          const outcome = keyToOutcome(state, text, flags, latest.current);
+          if (outcome.action) dispatch(outcome.action);
+          if (outcome.effect) runEffect(outcome.effect, state);
+        };
+        // Esc and the next key read together arrive as one Alt-modified key. No key here
+        // uses Alt, so it is what it was typed as: Esc, then the key.
+        if (key.meta && !key.escape && !key.ctrl && input !== "") {
+          handle("", { escape: true });
+          handle(input, { ...key, meta: false });
+          return;
+        }
+        handle(input, key);
       },
       [currentUi, dispatch, runEffect],
     ),

@@ -70,12 +70,7 @@ export function count(n: number): string {
 
 /** One line: newlines and tabs become spaces, control characters are dropped. */
 export function oneLine(text: string): string {
-  return (
-    text
-      .replace(/[\r\n\t]+/g, " ")
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: a terminal must not get them
-      .replace(/[\u0000-\u001f\u007f-\u009f]/g, "")
-  );
+  return text.replace(/[\r\n\t]+/g, " ").replace(/[\u0000-\u001f\u007f-\u009f]/g, "");
 }
 
 /** Text cut to `width` characters with an ellipsis. */

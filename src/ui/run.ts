@@ -41,19 +41,26 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
     instance.unmount();
     restore();
     options.source.close();
-    process.stderr.write(`forge-loop tui: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `forge-loop tui: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   };
   stdout.write(ENTER_ALT_SCREEN);
   const instance = render(
-    createElement(App, { source: options.source, ...(options.clock ? { clock: options.clock } : {}) }),
+    createElement(App, {
+      source: options.source,
+      ...(options.clock ? { clock: options.clock } : {}),
+    }),
     {
       stdout,
       stdin,
       exitOnCtrlC: true,
       patchConsole: true,
       maxFps: MAX_FPS,
-      incrementalRendering: true,
+      // Not `incrementalRendering`: in Ink 6.8 it moves the cursor up one line too few
+      // when the frame ends with a newline (ours does), drawing every later frame one
+      // line low. Full frames inside synchronized-output markers do not flicker.
     },
   );
   const signals: NodeJS.Signals[] = ["SIGTERM", "SIGHUP", "SIGINT"];

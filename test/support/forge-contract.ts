@@ -4,6 +4,7 @@
  * server speaking GitHub REST) later. A fixture supplies what the interfaces do not
  * cover: seeding issues, making branches, and looking at the merge target from outside.
  */
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type Issue,
@@ -11,6 +12,7 @@ import {
   type Platform,
   type Tracker,
 } from "../../src/engine/forge/types.js";
+import { commitAll, gitSync, writeFile } from "./temp-git.js";
 
 export interface ForgeFixture {
   tracker: Tracker;
@@ -34,6 +36,33 @@ export interface ForgeFixture {
   /** The comments and review comments stored on a pull request. */
   pullRequestComments(pr: number): Promise<{ body: string; path?: string; line?: number }[]>;
   cleanup(): Promise<void>;
+}
+
+/** `makeBranch` for a fixture over a real repository: a worktree beside it, one commit per entry. */
+export function makeGitBranch(repoDir: string, root: string, base = "main") {
+  return async (branch: string, commits: Record<string, string>[]) => {
+    const worktree = join(root, `wt-${branch.replace(/\//g, "-")}`);
+    gitSync(repoDir, ["worktree", "add", "--quiet", "-b", branch, worktree, base]);
+    commits.forEach((files, i) => {
+      for (const [path, content] of Object.entries(files)) writeFile(worktree, path, content);
+      commitAll(worktree, `commit ${i + 1}`);
+    });
+    return { worktree };
+  };
+}
+
+/** `readBase` for a fixture whose merge target is the git repository `target`. */
+export function readGitBase(target: string, base = "main") {
+  return async () => {
+    const sha = gitSync(target, ["rev-parse", `refs/heads/${base}`]);
+    const parents = gitSync(target, ["rev-list", "--parents", "-n", "1", sha]).split(" ").length - 1;
+    const subjects = gitSync(target, ["log", "--first-parent", "--format=%s", sha]).split("\n");
+    const files: Record<string, string> = {};
+    for (const path of gitSync(target, ["ls-tree", "-r", "--name-only", sha]).split("\n")) {
+      files[path] = `${gitSync(target, ["show", `${sha}:${path}`])}\n`;
+    }
+    return { sha, parents, subjects, files };
+  };
 }
 
 export type ForgeFixtureFactory = (options: {

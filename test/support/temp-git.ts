@@ -14,6 +14,8 @@ export const testGitEnv: Record<string, string> = {
   GIT_COMMITTER_NAME: "Test Author",
   GIT_COMMITTER_EMAIL: "author@example.com",
   GIT_CONFIG_NOSYSTEM: "1",
+  // Hermetic: a developer's global config (signing, hooks, init.defaultBranch) stays out.
+  GIT_CONFIG_GLOBAL: "/dev/null",
   GIT_TERMINAL_PROMPT: "0",
 };
 

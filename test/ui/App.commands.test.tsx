@@ -5,14 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { StoredEvent } from "../../src/store/contract/envelope.js";
-import {
-  type AppHarness,
-  controlApplied,
-  keys,
-  press,
-  startApp,
-  waitForFrame,
-} from "./helpers.js";
+import { type AppHarness, controlApplied, keys, press, startApp, waitForFrame } from "./helpers.js";
 
 let app: AppHarness | undefined;
 afterEach(() => {
@@ -89,7 +82,12 @@ describe("operator commands", () => {
     await press(app.ui, "y");
     const [request] = requests(app);
     app.dir.append([
-      controlApplied(String(request?.payload.request_id), "kill", "rejected", "#42 has no running worker"),
+      controlApplied(
+        String(request?.payload.request_id),
+        "kill",
+        "rejected",
+        "#42 has no running worker",
+      ),
     ]);
     await waitForFrame(
       app.ui,

@@ -4,7 +4,15 @@
  * returns to live.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { type AppHarness, eventBuilder, keys, press, startApp, T0, waitForFrame } from "./helpers.js";
+import {
+  type AppHarness,
+  eventBuilder,
+  keys,
+  press,
+  startApp,
+  T0,
+  waitForFrame,
+} from "./helpers.js";
 
 let app: AppHarness | undefined;
 afterEach(() => {
@@ -12,7 +20,10 @@ afterEach(() => {
   app = undefined;
 });
 
-const atSeq = (seq: number, head = 23) => (f: string) => f.includes(`seq ${seq} / ${head} ▶`);
+const atSeq =
+  (seq: number, head = 23) =>
+  (f: string) =>
+    f.includes(`seq ${seq} / ${head} ▶`);
 
 async function seek(h: AppHarness, key: string, seq: number, head = 23): Promise<string> {
   await press(h.ui, key);
@@ -112,7 +123,11 @@ describe("replay", () => {
     await waitForFrame(app.ui, (f) => f.includes("×4 ▷"), "×4");
     await press(app.ui, " ");
     await waitForFrame(app.ui, (f) => f.includes("×4 ▶"), "playing");
-    const frame = await waitForFrame(app.ui, (f) => atSeq(23)(f) && f.includes("×4 ▷"), "paused at head");
+    const frame = await waitForFrame(
+      app.ui,
+      (f) => atSeq(23)(f) && f.includes("×4 ▷"),
+      "paused at head",
+    );
     expect(frame).toContain("┌ Tasks 3 ");
   });
 
@@ -134,9 +149,14 @@ describe("replay", () => {
     await seek(app, keys.home, 1);
     const ev = eventBuilder(T0 + 30 * 60_000);
     app.dir.append([
-      ev("task.planned", { issue: 47, title: "During replay", labels: [], fingerprint: "f" }, "tp47", {
-        task: 47,
-      }),
+      ev(
+        "task.planned",
+        { issue: 47, title: "During replay", labels: [], fingerprint: "f" },
+        "tp47",
+        {
+          task: 47,
+        },
+      ),
     ]);
     const frame = await waitForFrame(app.ui, atSeq(1, 24), "the head moving on");
     expect(frame).not.toContain("During replay");

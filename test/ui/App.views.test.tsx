@@ -75,16 +75,28 @@ describe("the screen", () => {
       JSON.stringify({ type: "system", subtype: "init", session_id: "s" }),
       JSON.stringify({
         type: "assistant",
-        message: { content: [{ type: "tool_use", name: "Bash", input: { command: "npm test -- fetcher" } }] },
+        message: {
+          content: [{ type: "tool_use", name: "Bash", input: { command: "npm test -- fetcher" } }],
+        },
       }),
-      JSON.stringify({ type: "user", message: { content: [{ type: "tool_result", content: "ok" }] } }),
-      JSON.stringify({ type: "assistant", message: { content: [{ type: "text", text: "Tests pass now." }] } }),
+      JSON.stringify({
+        type: "user",
+        message: { content: [{ type: "tool_result", content: "ok" }] },
+      }),
+      JSON.stringify({
+        type: "assistant",
+        message: { content: [{ type: "text", text: "Tests pass now." }] },
+      }),
       "not json at all",
     ]);
     app.clock.advance(2500); // the transcript is read again every couple of seconds
     await press(app.ui, keys.enter);
     await press(app.ui, "G");
-    const frame = await waitForFrame(app.ui, (f) => f.includes("Tests pass now."), "transcript lines");
+    const frame = await waitForFrame(
+      app.ui,
+      (f) => f.includes("Tests pass now."),
+      "transcript lines",
+    );
     expect(frame).toContain("worker a2, last lines:");
     expect(frame).toContain("tool Bash(npm test -- fetcher)");
     expect(frame).toContain("not json at all");
@@ -293,9 +305,14 @@ describe("help, freeze, quit", () => {
     await waitForFrame(app.ui, (f) => f.includes(" FROZEN "), "FROZEN");
     const ev = eventBuilder(T0 + 20 * 60_000);
     app.dir.append([
-      ev("task.planned", { issue: 46, title: "Arrived while frozen", labels: [], fingerprint: "f" }, "tp46", {
-        task: 46,
-      }),
+      ev(
+        "task.planned",
+        { issue: 46, title: "Arrived while frozen", labels: [], fingerprint: "f" },
+        "tp46",
+        {
+          task: 46,
+        },
+      ),
     ]);
     await new Promise((r) => setTimeout(r, 200));
     expect(app.ui.lastFrame()).not.toContain("Arrived while frozen");
@@ -309,7 +326,11 @@ describe("help, freeze, quit", () => {
     const before = app.dir.engine.log.head();
     expect(app.ui.stdin.listenerCount("readable")).toBeGreaterThan(0);
     await press(app.ui, "q");
-    await waitForFrame(app.ui, () => app?.ui.stdin.listenerCount("readable") === 0, "the app to exit");
+    await waitForFrame(
+      app.ui,
+      () => app?.ui.stdin.listenerCount("readable") === 0,
+      "the app to exit",
+    );
     expect(app.dir.engine.log.head()).toBe(before);
   });
 });
@@ -339,5 +360,15 @@ describe("terminal size", () => {
       expect(frame.split("\n")).toHaveLength(rows - 1);
       expect(maxWidth(frame)).toBe(columns);
     }
+  });
+});
+
+describe("Esc read together with the next key", () => {
+  it("counts as Esc and then that key (no key here uses Alt)", async () => {
+    app = await startApp();
+    await press(app.ui, "?");
+    await waitForFrame(app.ui, (f) => f.includes("Keys (Esc"), "help");
+    await press(app.ui, "\u001b3");
+    await waitForFrame(app.ui, (f) => f.includes("┌ Critic 2") && !f.includes("Keys (Esc"), "Critic");
   });
 });

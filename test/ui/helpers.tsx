@@ -9,7 +9,13 @@ import { join } from "node:path";
 import { render } from "ink-testing-library";
 import type { Clock } from "../../src/shared/clock.js";
 import type { AppendInput } from "../../src/store/contract/envelope.js";
-import { ownEventKey, sagaId, taskEventKey, taskId, tickEventKey } from "../../src/store/contract/ids.js";
+import {
+  ownEventKey,
+  sagaId,
+  taskEventKey,
+  taskId,
+  tickEventKey,
+} from "../../src/store/contract/ids.js";
 import type { EngineKind, PayloadOf } from "../../src/store/contract/kinds.js";
 import { acquireWriterLock, releaseWriterLock } from "../../src/store/log/writer-lock.js";
 import { statePaths } from "../../src/store/paths.js";
@@ -109,7 +115,13 @@ export function scenario(): AppendInput[] {
     ),
     /* 2 */ ev(
       "tick.started",
-      { tick: 1, candidates: [{ issue: 42, title: "a" }, { issue: 43, title: "b" }] },
+      {
+        tick: 1,
+        candidates: [
+          { issue: 42, title: "a" },
+          { issue: 43, title: "b" },
+        ],
+      },
       tickEventKey("tick.started", 1),
       { tick: 1 },
     ),
@@ -130,7 +142,12 @@ export function scenario(): AppendInput[] {
         attempt: 1,
         passed: false,
         results: [
-          { command: "npm test", exit_code: 1, duration_ms: 1200, output_tail: "FAIL fetcher.test.ts\nexpected 3 got 2" },
+          {
+            command: "npm test",
+            exit_code: 1,
+            duration_ms: 1200,
+            output_tail: "FAIL fetcher.test.ts\nexpected 3 got 2",
+          },
         ],
       },
       taskEventKey("checks.completed", 42, 1),
@@ -156,7 +173,15 @@ export function scenario(): AppendInput[] {
     ),
     /* 11 */ ev(
       "pr.opened",
-      { issue: 43, attempt: 1, pr: 12, url: "https://example.test/pull/12", branch: "loop/43-fix", base: "main", draft: false },
+      {
+        issue: 43,
+        attempt: 1,
+        pr: 12,
+        url: "https://example.test/pull/12",
+        branch: "loop/43-fix",
+        base: "main",
+        draft: false,
+      },
       taskEventKey("pr.opened", 43, 1),
       { task: 43, tick: 1 },
     ),
@@ -196,13 +221,26 @@ export function scenario(): AppendInput[] {
     ),
     /* 16 */ ev(
       "tick.completed",
-      { tick: 1, duration_ms: 420_000, outcomes: [{ issue: 42, status: "failed" }, { issue: 43, status: "merged" }] },
+      {
+        tick: 1,
+        duration_ms: 420_000,
+        outcomes: [
+          { issue: 42, status: "failed" },
+          { issue: 43, status: "merged" },
+        ],
+      },
       tickEventKey("tick.completed", 1),
       { tick: 1 },
     ),
     /* 17 */ ev(
       "tick.started",
-      { tick: 2, candidates: [{ issue: 42, title: "a" }, { issue: 44, title: "c" }] },
+      {
+        tick: 2,
+        candidates: [
+          { issue: 42, title: "a" },
+          { issue: 44, title: "c" },
+        ],
+      },
       tickEventKey("tick.started", 2),
       { tick: 2 },
     ),
@@ -211,7 +249,15 @@ export function scenario(): AppendInput[] {
     /* 20 */ dispatched(ev, 44, 1, "codex"),
     /* 21 */ ev(
       "task.heartbeat",
-      { issue: 42, attempt: 2, turns: 31, tool_uses: 12, last_tool: "Bash(npm test)", cost_usd: 0.82, idle_ms: 0 },
+      {
+        issue: 42,
+        attempt: 2,
+        turns: 31,
+        tool_uses: 12,
+        last_tool: "Bash(npm test)",
+        cost_usd: 0.82,
+        idle_ms: 0,
+      },
       taskEventKey("task.heartbeat", 42, 2, "n1"),
       { task: 42, tick: 2 },
     ),
@@ -293,7 +339,12 @@ export function controlApplied(
 }
 
 /** A worker transcript the way the supervisor writes it (Claude Code stream-json). */
-export function writeTranscript(logsDir: string, issue: number, attempt: number, lines: string[]): void {
+export function writeTranscript(
+  logsDir: string,
+  issue: number,
+  attempt: number,
+  lines: string[],
+): void {
   const dir = join(logsDir, `issue-${issue}`, `a${attempt}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "transcript.jsonl"), `${lines.join("\n")}\n`);

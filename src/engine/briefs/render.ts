@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { criticTemplate, workerTemplate } from "./templates.js";
 
 export type BriefName = "worker" | "critic";
 
@@ -18,13 +19,13 @@ export interface BriefTemplate {
   source: string;
 }
 
-const bundledDir = new URL("./templates/", import.meta.url);
+const bundled: Record<BriefName, string> = { worker: workerTemplate, critic: criticTemplate };
 
 export function loadBriefTemplate(name: BriefName, briefsDir: string): BriefTemplate {
   const override = join(briefsDir, `${name}.md`);
-  const source = existsSync(override) ? override : new URL(`${name}.md`, bundledDir).pathname;
-  const text = readFileSync(source, "utf8");
-  return { name, text, digest: createHash("sha256").update(text).digest("hex").slice(0, 16), source };
+  const fromOperator = existsSync(override);
+  const text = fromOperator ? readFileSync(override, "utf8") : bundled[name];
+  return { name, text, digest: briefDigest(text), source: fromOperator ? override : `bundled ${name} brief` };
 }
 
 /** Fills `{{name}}` placeholders; unknown placeholders render empty. Values are inserted verbatim. */

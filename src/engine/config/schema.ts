@@ -44,6 +44,15 @@ const remote = z.union(
   rule(remoteRule),
 );
 
+/** Credentials in a URL would end up in the config file and in logs: they come from the environment. */
+const urlRule = "must be an http(s) URL without credentials (the token comes from the environment)";
+function isHttpUrl(value: string): boolean {
+  if (/\s/.test(value) || !URL.canParse(value)) return false;
+  const url = new URL(value);
+  return ["http:", "https:"].includes(url.protocol) && url.username === "" && url.password === "";
+}
+const httpUrl = () => z.string(rule(urlRule)).refine(isHttpUrl, rule(urlRule));
+
 const stringList = () =>
   z.array(z.string(rule("must be a string")), rule("must be a list of strings"));
 
@@ -208,6 +217,21 @@ export const configSchema = z.strictObject(
         {
           state_dir: text("a path").default(".forge-loop"),
           worktree_root: text("a path").optional(),
+        },
+        mapping,
+      )
+      .prefault({}),
+    /** Used when tracker or platform is github. */
+    github: z
+      .strictObject(
+        {
+          api_url: httpUrl().default("https://api.github.com"),
+          /** token: push over https with the token; remote: push to the git remote as configured. */
+          push: oneOf(["token", "remote"]).default("token"),
+          /** Where `push: token` pushes; default derived from api_url and repo. */
+          push_url: httpUrl().optional(),
+          /** How long a head that reports no checks at all counts as pending. */
+          checks_grace_s: integer(0).default(60),
         },
         mapping,
       )

@@ -68,6 +68,14 @@ export const settingDocs: Record<string, string> = {
   "paths.state_dir": "Event log, operator stream, transcripts, local forge.",
   "paths.worktree_root":
     "Attempt worktrees (default: .forge-loop-worktrees beside the repository).",
+  github: "GitHub, when tracker or platform is github (the token comes from GITHUB_TOKEN, GH_TOKEN or `gh auth token`).",
+  "github.api_url": "The REST API: https://api.github.com, or https://<host>/api/v3 for GitHub Enterprise Server.",
+  "github.push":
+    "token pushes branches over https with the token (never written to argv or .git/config); remote pushes to the git remote above with your own git credentials.",
+  "github.push_url":
+    "Where push: token pushes (default https://github.com/<owner>/<name>.git, or the Enterprise host's).",
+  "github.checks_grace_s":
+    "A pull request whose head reports no checks at all counts as pending this long (CI may not have started yet), then as passing.",
   durable_observations:
     "Keep every worker observation in the durable log, not only in the operator stream.",
   heartbeat_interval_s: "Seconds between an attempt's durable heartbeats.",
@@ -82,6 +90,7 @@ const examples: Record<string, unknown> = {
   "critic.command": ["claude"],
   "critic.model": "claude-sonnet-4-5",
   "paths.worktree_root": "../.forge-loop-worktrees",
+  "github.push_url": "https://github.com/owner/name.git",
 };
 
 export interface TemplateOptions {

@@ -106,8 +106,17 @@ async function critique(brief: string, scenario: ScenarioName): Promise<void> {
   await finish(`Review done.\n\n${JSON.stringify(verdict)}`, 0.02);
 }
 
+/** Like `claude -p`: the prompt after `--`, or on stdin when the adapter sends a large one there. */
+async function readBrief(): Promise<string> {
+  const dashes = process.argv.indexOf("--");
+  if (dashes >= 0 && dashes < process.argv.length - 1) return process.argv[process.argv.length - 1] ?? "";
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 async function main(): Promise<void> {
-  const brief = process.argv[process.argv.length - 1] ?? "";
+  const brief = await readBrief();
   const scenario = scenarioOf(brief);
   const attempt = Number(/This is attempt (\d+)/.exec(brief)?.[1] ?? "1");
   await emit(initLine({ ...ids(), cwd: process.cwd(), model, tools: ["Bash", "Write", "Read"], permissionMode: "acceptEdits" }));

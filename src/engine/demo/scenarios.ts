@@ -16,7 +16,7 @@ export interface DemoIssue {
   module: string;
 }
 
-const marker = (scenario: ScenarioName) => `<!-- forge-loop-demo: ${scenario} -->`;
+export const scenarioMarker = (scenario: ScenarioName) => `<!-- forge-loop-demo: ${scenario} -->`;
 
 export function scenarioOf(text: string): ScenarioName | undefined {
   const match = /<!-- forge-loop-demo: ([a-z-]+) -->/.exec(text);
@@ -66,4 +66,4 @@ export const demoIssues: DemoIssue[] = [
     body: "Replace the configuration loader with one that reads environment overrides. This touches every caller: a human must review it.",
     labels: ["loop:ready", "risk:high"],
   },
-].map((issue) => ({ ...issue, scenario: issue.scenario as ScenarioName, body: `${issue.body}\n\n${marker(issue.scenario as ScenarioName)}` }));
+].map((issue) => ({ ...issue, scenario: issue.scenario as ScenarioName, body: `${issue.body}\n\n${scenarioMarker(issue.scenario as ScenarioName)}` }));

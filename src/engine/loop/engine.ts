@@ -75,7 +75,7 @@ export class Engine {
   async run(options: RunOptions = {}): Promise<StopReason> {
     const ctx = this.context();
     acquireWriterLock(this.store.db, { ...this.holder, now: ctx.clock.now() });
-    const lockBeat = setInterval(() => heartbeatWriterLock(this.store.db, { ...this.holder, now: ctx.clock.now() }), 5_000);
+    const lockBeat = setInterval(() => this.beatLock(), 5_000);
     const poll = setInterval(() => this.pollControls(), options.controlPollMs ?? 100);
     try {
       this.announce();
@@ -94,6 +94,13 @@ export class Engine {
       releaseWriterLock(this.store.db, { ...this.holder, now: ctx.clock.now() });
     }
     return this.stopReason ?? "error";
+  }
+
+  /** A lock taken over meanwhile (we were suspended past the stale limit) means: stop writing. */
+  private beatLock(): void {
+    if (heartbeatWriterLock(this.store.db, { ...this.holder, now: this.ctx.clock.now() })) return;
+    this.ctx.report("forge-loop: another engine took over the writer lock; stopping this one");
+    this.stop("error");
   }
 
   private announce(): void {

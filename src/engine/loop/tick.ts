@@ -118,7 +118,7 @@ async function dispatch(
     const running = { issue: issueNumber, attempt, tick, claim, heartbeats: 0, done: new Promise<void>((r) => { resolveDone = r; }) };
     ctx.runtime.running.set(issueNumber, running);
     started.push(
-      runAttempt(ctx, running, entry.issue, entry.fingerprint).finally(() => {
+      startSoon(() => runAttempt(ctx, running, entry.issue, entry.fingerprint)).finally(() => {
         ctx.runtime.running.delete(issueNumber);
         resolveDone();
         ctx.runtime.wake();
@@ -126,6 +126,15 @@ async function dispatch(
     );
   }
   return started;
+}
+
+/**
+ * Starts an attempt on the next turn of the event loop: its first step spawns git, and a
+ * spawn blocks the process while it forks, so the tick finishes dispatching first.
+ */
+async function startSoon<T>(work: () => Promise<T>): Promise<T> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return work();
 }
 
 /** A queued item from an earlier tick: work it only if the issue is still open and ready. */

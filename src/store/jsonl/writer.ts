@@ -26,7 +26,7 @@ import {
 } from "node:fs";
 import { dirname } from "node:path";
 import { type Clock, isoAt, systemClock } from "../../shared/clock.js";
-import { redact } from "../../shared/redact.js";
+import { envSecrets, redact } from "../../shared/redact.js";
 import { nextArchivePath, pruneArchives } from "./archives.js";
 import { FileLock } from "./lock.js";
 
@@ -169,10 +169,11 @@ export function formatJsonlLine(entry: JsonlEntry, clock: Clock = systemClock): 
     if (typeof value === "string" && value.length >= MIN_SECRET_CHARS) strings.push(value);
     return value;
   });
+  const secrets = envSecrets();
   const joined = strings.join("\0");
-  if (redact(joined) === joined) return line;
+  if (redact(joined, secrets) === joined) return line;
   return JSON.stringify(record, (_key, value: unknown) =>
-    typeof value === "string" && value.length >= MIN_SECRET_CHARS ? redact(value) : value,
+    typeof value === "string" && value.length >= MIN_SECRET_CHARS ? redact(value, secrets) : value,
   );
 }
 

@@ -150,6 +150,10 @@ export function applyWritePragmas(
   db: Database.Database,
   mode: "writer" | "observer" | "readonly",
 ): void {
+  // The unique indexes on random event ids and idempotency keys are touched all over on
+  // every append: a page cache that holds them (64 MiB, not SQLite's 2 MiB default) keeps a
+  // long log's appends from reading index pages back from the OS on every insert.
+  db.pragma("cache_size = -65536");
   if (mode === "readonly") return;
   if (mode === "writer") db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");

@@ -25,14 +25,7 @@ const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 export function normaliseLegacyTs(ts: unknown): string | undefined {
   if (typeof ts === "number") return fromEpoch(ts);
   if (typeof ts !== "string") return undefined;
-  if (CANONICAL.test(ts)) {
-    // Date.parse reads this format exactly, but rolls day 31 of June over and allows hour
-    // 24: those two are checked here (this path runs once per mirrored line).
-    const ms = Date.parse(ts);
-    const day = Number(ts.slice(8, 10));
-    const fits = day <= daysIn(Number(ts.slice(0, 4)), Number(ts.slice(5, 7)));
-    if (ms >= 0 && ms <= MAX_MS && fits && Number(ts.slice(11, 13)) < 24) return ts;
-  }
+  if (CANONICAL.test(ts) && isValidCanonical(ts)) return ts;
   const m = ISO.exec(ts.trim());
   if (!m) return undefined;
   const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [
@@ -57,6 +50,24 @@ export function normaliseLegacyTs(ts: unknown): string | undefined {
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second, ms);
   return inRange(date.getTime() - offsetMin * 60_000);
+}
+
+/** Field ranges of a string already in the canonical shape (this runs once per mirrored line). */
+function isValidCanonical(ts: string): boolean {
+  const field = (from: number, to: number) => Number(ts.slice(from, to));
+  const year = field(0, 4);
+  const month = field(5, 7);
+  const day = field(8, 10);
+  return (
+    year >= 1970 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysIn(year, month) &&
+    field(11, 13) <= 23 &&
+    field(14, 16) <= 59 &&
+    field(17, 19) <= 59
+  );
 }
 
 function fromEpoch(n: number): string | undefined {

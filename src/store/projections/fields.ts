@@ -91,7 +91,7 @@ export function attemptOf(payload: Payload): number | undefined {
 }
 
 /** A pull request as a payload names it: `pr` (number or URL) or `pr_url`. */
-export interface PrRef {
+interface PrRef {
   number?: number;
   url?: string;
 }
@@ -126,7 +126,7 @@ export function durationMsOf(payload: Payload): number | undefined {
 export function msBetween(from: string | undefined, to: string): number | undefined {
   if (from === undefined) return undefined;
   const ms = Date.parse(to) - Date.parse(from);
-  return ms;
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
 /** `a + b`, keeping `a` when the sum would stop being finite. */

@@ -5,11 +5,13 @@
  *
  * The fold works IN PLACE: `foldEvent` mutates the maps of the state it is given and
  * returns that same object. That keeps a fold O(1) per event (no copy of any map), which
- * replay of a million-event log needs. A caller that must keep an earlier state intact
- * (e.g. a snapshot it still holds) serialises it first, or folds into a deserialised copy.
+ * replay of a million-event log needs. Rows themselves are never mutated (reducers return
+ * new rows; a property test holds them to it), so a caller that must keep an earlier state
+ * intact copies its maps (not its rows) before folding on, or serialises it.
  */
 import type { StoredEvent } from "../contract/envelope.js";
 import { type AnyProjection, projectionNames, projections } from "./all.js";
+import { isRecord } from "./fields.js";
 import type { Projection } from "./projection.js";
 import type { LoopState, ProjectionName, ProjectionRows } from "./types.js";
 
@@ -120,8 +122,4 @@ export function deserializeState(json: string): LoopState {
     }
   }
   return state;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

@@ -52,7 +52,7 @@ export class StateSeeker {
   /** The state after folding every event up to `seq` (clamped to [0, head]). */
   stateAt(seq: number): LoopState {
     const target = Math.max(0, Math.min(Math.floor(seq), this.head()));
-    const state = this.baseFor(target);
+    const state = cloneState(this.baseFor(target));
     this.foldTo(state, target);
     this.remember(state);
     return cloneState(state);

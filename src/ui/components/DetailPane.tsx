@@ -28,7 +28,14 @@ export function DetailPane({ title, lines, scroll, width, height, focused }: Det
           <LineText key={start + i} line={line} />
         ))}
         {more > 0 ? (
-          <LineText line={[{ text: `… ${more + 1} more lines (${focused ? "j/k scroll" : "Enter expands"})`, color: "gray" }]} />
+          <LineText
+            line={[
+              {
+                text: `… ${more + 1} more lines (${focused ? "j/k scroll" : "Enter expands"})`,
+                color: "gray",
+              },
+            ]}
+          />
         ) : null}
       </Box>
     </Pane>

@@ -10,22 +10,19 @@ export function EventsPane({
   feed,
   width,
   height,
-  title = "Events",
 }: {
   feed: readonly FeedLine[];
   width: number;
   height: number;
-  title?: string;
 }) {
   const shown = feed.slice(Math.max(0, feed.length - inner(height)));
   return (
-    <Pane title={title} width={width} height={height}>
+    <Pane title="Events" width={width} height={height}>
       <Box flexDirection="column">
         {shown.map((line, i) => (
-          <LineText
-            key={`${line.seq ?? "j"}:${line.at}:${feed.length - shown.length + i}`}
-            line={feedLineCells(line)}
-          />
+          // Stream-only lines have no identity of their own: rows are positional.
+          // biome-ignore lint/suspicious/noArrayIndexKey: see above
+          <LineText key={i} line={feedLineCells(line)} />
         ))}
       </Box>
     </Pane>

@@ -4,7 +4,8 @@ import { describeIntent } from "../state/keymap.js";
 import type { UiState } from "../state/ui-state.js";
 import { LineText } from "./LineText.js";
 
-const hints = " ? help  H halt  X halt now  R resume  r retry  x kill  / filter  Z freeze  p replay  q quit";
+const hints =
+  " ? help  H halt  X halt now  R resume  r retry  x kill  / filter  Z freeze  p replay  q quit";
 
 const noticeColor = { info: "cyan", warn: "yellow", error: "red" } as const;
 
@@ -46,7 +47,12 @@ function footerContent(ui: UiState) {
   }
   if (ui.mode === "help") return <Text color="gray"> Esc / ? close help</Text>;
   if (ui.mode === "detail") {
-    return <Text color="gray" wrap="truncate-end"> j/k scroll  g/G top/bottom  Esc back  r retry  x kill</Text>;
+    return (
+      <Text color="gray" wrap="truncate-end">
+        {" "}
+        j/k scroll g/G top/bottom Esc back r retry x kill
+      </Text>
+    );
   }
   return (
     <Text color="gray" wrap="truncate-end">

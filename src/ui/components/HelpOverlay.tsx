@@ -15,7 +15,15 @@ export function HelpOverlay({ width, height }: { width: number; height: number }
   );
 }
 
-function Column({ title, keys, width }: { title: string; keys: readonly KeyHelp[]; width: number }) {
+function Column({
+  title,
+  keys,
+  width,
+}: {
+  title: string;
+  keys: readonly KeyHelp[];
+  width: number;
+}) {
   return (
     <Box flexDirection="column" width={width}>
       <Text color="magenta" bold>

@@ -38,7 +38,12 @@ export function RowList({ rows, cursor, height, active, empty }: RowListProps) {
 }
 
 /** The first visible row: unchanged when the cursor is in view, else just enough to show it. */
-export function windowStart(previous: number, cursor: number, height: number, total: number): number {
+export function windowStart(
+  previous: number,
+  cursor: number,
+  height: number,
+  total: number,
+): number {
   if (height <= 0) return 0;
   const maxStart = Math.max(0, total - height);
   let start = Math.min(previous, maxStart);

@@ -2,12 +2,7 @@ import { Box, Text } from "ink";
 import type { LoopState } from "../../store/projections/types.js";
 import type { EngineLiveness } from "../data/source.js";
 import { clockTime } from "../format.js";
-import {
-  controlSegs,
-  counterSegs,
-  type DisplayMode,
-  engineSegs,
-} from "../select/status-bar.js";
+import { controlSegs, counterSegs, type DisplayMode, engineSegs } from "../select/status-bar.js";
 import { LineText } from "./LineText.js";
 
 export interface StatusBarProps {

@@ -16,7 +16,11 @@ export function Tabs({ current, counts, filter, width }: TabsProps) {
         {views.map((v) => (
           <Text key={v.id}>
             {" "}
-            <Text inverse={v.id === current} bold={v.id === current} color={v.id === current ? "cyan" : "white"}>
+            <Text
+              inverse={v.id === current}
+              bold={v.id === current}
+              color={v.id === current ? "cyan" : "white"}
+            >
               {` ${v.digit} ${v.title}${counts[v.id] === undefined ? "" : ` ${counts[v.id]}`} `}
             </Text>
           </Text>

@@ -37,6 +37,9 @@ export function findBoundary(
 }
 
 function first(db: Database.Database, sql: string, params: unknown[]): number | undefined {
-  const value = db.prepare(sql).pluck().get(...params);
+  const value = db
+    .prepare(sql)
+    .pluck()
+    .get(...params);
   return typeof value === "number" ? value : undefined;
 }

@@ -90,7 +90,12 @@ function summaryByKind(kind: string, p: Payload): string | undefined {
         stringField(p, "platform"),
       );
     case "loop.halted":
-      return words(stringField(p, "mode"), stringField(p, "reason"), by(p), stringField(p, "detail"));
+      return words(
+        stringField(p, "mode"),
+        stringField(p, "reason"),
+        by(p),
+        stringField(p, "detail"),
+      );
     case "loop.resumed":
       return by(p) ?? "resumed";
     case "loop.stopped":
@@ -133,7 +138,11 @@ function summaryByKind(kind: string, p: Payload): string | undefined {
     case "task.completed":
       return words(pr(p), duration(durationMsOf(p)), cost(p));
     case "task.failed":
-      return words(stringField(p, "reason", "status"), stringField(p, "error"), until(p, "retry_at"));
+      return words(
+        stringField(p, "reason", "status"),
+        stringField(p, "error"),
+        until(p, "retry_at"),
+      );
     case "task.compensated":
       return words(stringField(p, "action", "status"), stringField(p, "detail"));
     case "worktree.reaped":
@@ -170,12 +179,7 @@ function critique(p: Payload): string {
     .map(([s, n]) => `${s}×${n}`);
   const overall = stringField(p, "overall", "verdict");
   const blocking = booleanField(p, "blocking") && overall !== "block";
-  return words(
-    overall,
-    blocking ? "(blocks)" : undefined,
-    ...sevs,
-    duration(durationMsOf(p)),
-  );
+  return words(overall, blocking ? "(blocks)" : undefined, ...sevs, duration(durationMsOf(p)));
 }
 
 function outcomes(p: Payload): string | undefined {

@@ -6,8 +6,8 @@
  */
 import { open } from "node:fs/promises";
 import { join } from "node:path";
-import { isRecord, stringField } from "../../store/projections/fields.js";
 import { taskId } from "../../store/contract/ids.js";
+import { isRecord, stringField } from "../../store/projections/fields.js";
 import { oneLine } from "../format.js";
 
 /** Bytes read from the end: plenty for a few lines, bounded for a 64 MB transcript. */
@@ -91,7 +91,8 @@ function contentSummary(message: unknown): string | undefined {
   if (!isRecord(message) || !Array.isArray(message.content)) return undefined;
   const parts = message.content.filter(isRecord).map((part) => {
     if (part.type === "text") return stringField(part, "text") ?? "";
-    if (part.type === "tool_use") return `tool ${stringField(part, "name") ?? "?"}${toolInput(part.input)}`;
+    if (part.type === "tool_use")
+      return `tool ${stringField(part, "name") ?? "?"}${toolInput(part.input)}`;
     if (part.type === "thinking") return "";
     return "";
   });

@@ -19,7 +19,12 @@ export interface Display {
 }
 
 /** What the screen shows: the live state, the frozen one (`Z`) or the replayed one (`p`). */
-export function useDisplay(source: UiSource, live: LiveView, ui: UiState, clockMs: number): Display {
+export function useDisplay(
+  source: UiSource,
+  live: LiveView,
+  ui: UiState,
+  clockMs: number,
+): Display {
   const replaySeq = ui.replay?.seq;
   const frozenAt = ui.frozenAt;
   const heldSeq = replaySeq ?? frozenAt;

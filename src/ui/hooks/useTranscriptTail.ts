@@ -17,6 +17,7 @@ export function useTranscriptTail(
 ): string[] {
   const [loaded, setLoaded] = useState<{ key: string; lines: string[] }>({ key: "", lines: [] });
   const key = target ? `${target.issue}:${target.attempt}` : "";
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `refresh` only says "read again"
   useEffect(() => {
     if (key === "") return;
     const [issue, attempt] = key.split(":").map(Number) as [number, number];
@@ -31,7 +32,6 @@ export function useTranscriptTail(
     return () => {
       current = false;
     };
-    // `refresh` only says "read again".
   }, [source, key, refresh]);
   return loaded.key === key ? loaded.lines : [];
 }

@@ -159,9 +159,15 @@ export function verdictLines(verdict: VerdictRow, width: number, indent = ""): L
   if (verdict.summary) lines.push(...wrap(verdict.summary, width, `${indent}  `, "white"));
   for (const finding of verdict.findings) {
     const where = finding.file ? ` ${finding.file}${finding.line ? `:${finding.line}` : ""}` : "";
-    const color: Color = finding.severity === "sev1" ? "red" : finding.severity === "sev2" ? "yellow" : "gray";
+    const color: Color =
+      finding.severity === "sev1" ? "red" : finding.severity === "sev2" ? "yellow" : "gray";
     lines.push(
-      ...wrap(`[${finding.severity}/${finding.category}]${where} ${finding.message}`, width, `${indent}  `, color),
+      ...wrap(
+        `[${finding.severity}/${finding.category}]${where} ${finding.message}`,
+        width,
+        `${indent}  `,
+        color,
+      ),
     );
     if (finding.fix) lines.push(...wrap(`fix: ${finding.fix}`, width, `${indent}    `, "gray"));
   }
@@ -211,7 +217,10 @@ export function tickDetail(tick: TickRow | undefined, ctx: DetailContext): Line[
   if (!tick) return [textLine("no tick selected", "gray")];
   const ms = tickDurationMs(tick, ctx.nowMs);
   const lines: Line[] = [
-    [seg(`tick ${tick.tick}`, "blue", { bold: true }), seg(tick.run > 0 ? `  run ${tick.run}` : "", "gray")],
+    [
+      seg(`tick ${tick.tick}`, "blue", { bold: true }),
+      seg(tick.run > 0 ? `  run ${tick.run}` : "", "gray"),
+    ],
     textLine(`started ${dateTime(tick.startedAt)}`),
     textLine(
       tick.completedAt

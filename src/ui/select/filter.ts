@@ -1,4 +1,4 @@
-import { type Row, plain } from "./line.js";
+import { plain, type Row } from "./line.js";
 
 /**
  * The rows whose text contains every word of the filter, ignoring case: `fail 42` finds

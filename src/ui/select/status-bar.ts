@@ -58,7 +58,10 @@ export function counterSegs(state: LoopState): Line {
     seg(`tick ${loop?.tick ?? "-"}  `),
     seg(`slots ${state.workers.size}/${loop?.parallel ?? "-"}  `),
     seg(`merged ${score?.merged ?? 0}  `, "green"),
-    seg(`failed ${score?.failedAttempts ?? 0}  `, (score?.failedAttempts ?? 0) > 0 ? "red" : undefined),
+    seg(
+      `failed ${score?.failedAttempts ?? 0}  `,
+      (score?.failedAttempts ?? 0) > 0 ? "red" : undefined,
+    ),
     seg(money(score?.costUsdTotal ?? 0)),
   ];
 }
@@ -79,7 +82,11 @@ export function controlSegs(state: LoopState, nowMs: number): Line {
   const what = commandText(last.command, last.target, last.mode);
   return last.result === "applied"
     ? [seg(` ${what} applied`, "green")]
-    : [seg(` ${what} rejected${last.detail ? `: ${clip(last.detail, 40)}` : ""}`, "red", { bold: true })];
+    : [
+        seg(` ${what} rejected${last.detail ? `: ${clip(last.detail, 40)}` : ""}`, "red", {
+          bold: true,
+        }),
+      ];
 }
 
 function commandText(command: string, target?: number, mode?: string): string {

@@ -27,6 +27,8 @@ export function verdictRows(state: LoopState): Row[] {
 function severitySegs(v: VerdictRow): Seg[] {
   const segs = (["sev1", "sev2", "sev3"] as const)
     .filter((s) => v.sevCounts[s] > 0)
-    .map((s) => seg(`${s}×${v.sevCounts[s]} `, s === "sev1" ? "red" : s === "sev2" ? "yellow" : "gray"));
+    .map((s) =>
+      seg(`${s}×${v.sevCounts[s]} `, s === "sev1" ? "red" : s === "sev2" ? "yellow" : "gray"),
+    );
   return segs.length > 0 ? segs : [seg("no findings", "gray")];
 }

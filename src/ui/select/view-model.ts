@@ -79,7 +79,8 @@ function tasksModel({ state, nowMs }: ViewInput): ViewModel {
 
 function workersModel({ state, nowMs }: ViewInput): ViewModel {
   const workers = sortedWorkers(state);
-  const find = (row: Row | undefined) => workers.find((w) => `${w.issue}:${w.attempt}` === row?.key);
+  const find = (row: Row | undefined) =>
+    workers.find((w) => `${w.issue}:${w.attempt}` === row?.key);
   return {
     rows: workerRows(state, nowMs),
     title: (row) => taskTitle(state, row?.issue),

@@ -286,7 +286,6 @@ function arrowMovement(key: KeyFlags): Movement | undefined {
 /** Typed text for the filter: control characters (and escape sequences) dropped. */
 function printable(input: string, key: KeyFlags): string {
   if (key.ctrl || key.meta || key.tab) return "";
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
   return input.replace(/[\u0000-\u001f\u007f-\u009f]/g, "");
 }
 

@@ -99,7 +99,7 @@ export function reduceUi(state: UiState, action: UiAction): UiState {
     case "help":
       return { ...base, mode: base.mode === "help" ? "normal" : "help" };
     case "escape":
-      return escape(base);
+      return leaveMode(base);
     case "move":
       return {
         ...base,
@@ -109,7 +109,10 @@ export function reduceUi(state: UiState, action: UiAction): UiState {
         },
       };
     case "scrollDetail":
-      return { ...base, detailScroll: moved(base.detailScroll, action.to, action.lines, action.page) };
+      return {
+        ...base,
+        detailScroll: moved(base.detailScroll, action.to, action.lines, action.page),
+      };
     case "view":
       return switchView(base, action.view);
     case "cycleView": {
@@ -166,7 +169,7 @@ export function reduceUi(state: UiState, action: UiAction): UiState {
  * Esc leaves the current mode; from normal mode it peels one layer at a time: the
  * view's filter, then replay, then a frozen display. Four presses always reach live.
  */
-function escape(state: UiState): UiState {
+function leaveMode(state: UiState): UiState {
   if (state.mode === "filter") return { ...withFilter(state, ""), mode: "normal" };
   if (state.mode !== "normal") {
     return { ...state, mode: "normal", confirm: undefined, detailScroll: 0 };

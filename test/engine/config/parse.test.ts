@@ -64,6 +64,7 @@ describe("defaults", () => {
       checks_timeout_s: 1800,
       merge: { method: "squash", enabled: true },
       paths: { state_dir: ".forge-loop" },
+      github: { api_url: "https://api.github.com", push: "token", checks_grace_s: 60 },
       durable_observations: false,
       heartbeat_interval_s: 30,
     });

@@ -95,7 +95,9 @@ describe("createAttemptWorktree", () => {
 
   it("serves parallel attempts at once (they share the fetch and worktree administration)", async () => {
     repo = makeRepo({ origin: true });
-    const trees = await Promise.all([1, 2, 3, 4].map((n) => createAttemptWorktree(spec(n, `task ${n}`, "origin"))));
+    const trees = await Promise.all(
+      [1, 2, 3, 4].map((n) => createAttemptWorktree(spec(n, `task ${n}`, "origin"))),
+    );
     expect(new Set(trees.map((t) => t.path)).size).toBe(4);
     await Promise.all(trees.map((t) => reapWorktree(repo.repoDir, t.path, { merged: false })));
     expect((await listWorktrees(repo.repoDir)).length).toBe(1);

@@ -87,35 +87,15 @@ describe("a Python #339 database", () => {
 
   it("verifies rows written before the chain existed as unchained, then chains from genesis", () => {
     const path = join(dir, "events.db");
-    createPython339Db(path, []);
+    // Reference row 1 chained from genesis, as Python's writer does after a NULL head...
+    createPython339Db(path, [{ ...reference[0]!, sequence: 2 }]);
+    // ...behind a row from before the chain existed (NULL hash, and NULL key).
     const db = new Database(path);
     db.prepare(
       `INSERT INTO events (sequence, event_id, kind, payload_json, schema_version, occurred_at)
        VALUES (1, 'old', 'loop.halted', '{}', 1, '2026-01-01T00:00:00+00:00')`,
     ).run();
     db.close();
-    // The reference row 1 chained from genesis, as Python's writer does after a NULL head.
-    const [first] = reference;
-    const shifted = { ...first!, sequence: 2 };
-    const db2 = new Database(path);
-    db2
-      .prepare(
-        `INSERT INTO events (sequence, event_id, kind, payload_json, schema_version, occurred_at,
-           task_id, saga_id, idempotency_key, chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        shifted.sequence,
-        shifted.event_id,
-        shifted.kind,
-        shifted.payload_json,
-        shifted.schema_version,
-        shifted.occurred_at,
-        shifted.task_id,
-        shifted.saga_id,
-        shifted.idempotency_key,
-        shifted.chain_hash,
-      );
-    db2.close();
     const log = readonly(path);
     expect(log.verifyChain()).toEqual({ ok: true, checked: 2, unchained: 1 });
     // A NULL key (Python allows them) reads as "", never a throw.

@@ -64,6 +64,17 @@ describe("normaliseLegacyTs", () => {
     );
   });
 
+  it("keeps a time already in the stored shape exactly as it is", () => {
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date(0), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true }),
+        (date) => {
+          expect(normaliseLegacyTs(date.toISOString())).toBe(date.toISOString());
+        },
+      ),
+    );
+  });
+
   it("never throws, and returns UTC ISO with milliseconds or nothing", () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.double(), fc.jsonValue()), (ts) => {

@@ -77,7 +77,9 @@ describe("mapLegacyRecord properties", () => {
         expect(step.state.run).toBeGreaterThanOrEqual(s.run);
         step.events.forEach((event, index) => {
           expect(durable.has(event.kind)).toBe(true);
-          expect(event.idempotencyKey).toMatch(new RegExp(`^mirror:[0-9a-f]{64}:${index}$`));
+          expect(event.idempotencyKey).toMatch(
+            new RegExp(`^mirror:(\\d{4}-\\d\\d-\\d\\dT[\\d:.]{12}Z|-):[0-9a-f]{32}:${index}$`),
+          );
           expect(JSON.parse(canonicalJson(event.payload))).toEqual(
             JSON.parse(JSON.stringify(event.payload)),
           );

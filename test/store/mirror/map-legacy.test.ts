@@ -367,7 +367,9 @@ describe("mapLegacyRecord: the mapping table", () => {
       expect(event.payload).not.toHaveProperty("kind");
       expect(event.payload.legacy_kind).toBe(record.kind);
       expect(event.occurredAt).toBe(TS);
-      expect(event.idempotencyKey).toMatch(new RegExp(`^mirror:[0-9a-f]{64}:${index}$`));
+      expect(event.idempotencyKey).toMatch(
+        new RegExp(`^mirror:(\\d{4}-\\d\\d-\\d\\dT[\\d:.]{12}Z|-):[0-9a-f]{32}:${index}$`),
+      );
     });
   });
 

@@ -6,9 +6,9 @@
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { UserError } from "../../../src/shared/errors.js";
 import { JsonlWriter } from "../../../src/store/jsonl/writer.js";
 import { serializeState } from "../../../src/store/projections/fold.js";
-import { UserError } from "../../../src/shared/errors.js";
 import { StoreSource } from "../../../src/ui/data/store-source.js";
 import { engineEvents } from "../../support/engine-stream.js";
 import { createPython339Db, loadChainVectors } from "../../support/python-events-db.js";
@@ -158,16 +158,32 @@ describe("the JSONL feed", () => {
     const dir = stateDir();
     dir.append(scenario());
     const writer = new JsonlWriter(dir.paths.eventsJsonl);
-    writer.append({ kind: "task.heartbeat", seq: 21, ts: "2026-11-20T13:50:30.000Z", payload: { issue: 42, attempt: 2, turns: 31, tool_uses: 1, idle_ms: 0 } });
+    writer.append({
+      kind: "task.heartbeat",
+      seq: 21,
+      ts: "2026-11-20T13:50:30.000Z",
+      payload: { issue: 42, attempt: 2, turns: 31, tool_uses: 1, idle_ms: 0 },
+    });
     appendFileSync(dir.paths.eventsJsonl, "{not json}\n\u0000\u00ff garbage\n");
-    writer.append({ kind: "worker.observation", ts: "2026-11-20T13:50:40.000Z", payload: { issue: 42, attempt: 2, what: "tool", summary: "Read src/fetch.ts" } });
+    writer.append({
+      kind: "worker.observation",
+      ts: "2026-11-20T13:50:40.000Z",
+      payload: { issue: 42, attempt: 2, what: "tool", summary: "Read src/fetch.ts" },
+    });
     const source = open(dir, { jsonl: true });
     let live = source.live();
     expect(live.feed.map((l) => l.kind)).toEqual(["task.heartbeat", "worker.observation"]);
-    expect(live.feed[1]).toMatchObject({ issue: 42, attempt: 2, summary: "tool: Read src/fetch.ts" });
+    expect(live.feed[1]).toMatchObject({
+      issue: 42,
+      attempt: 2,
+      summary: "tool: Read src/fetch.ts",
+    });
     expect(live.feed[1]?.seq).toBeUndefined();
     expect(live.malformedLines).toBe(2);
-    writer.append({ kind: "worker.observation", payload: { issue: 42, attempt: 2, what: "message", summary: "All green" } });
+    writer.append({
+      kind: "worker.observation",
+      payload: { issue: 42, attempt: 2, what: "message", summary: "All green" },
+    });
     // A torn line (no newline yet) waits until it is complete.
     appendFileSync(dir.paths.eventsJsonl, '{"kind":"worker.observation","issue":42,"summ');
     await until(() => source.live().feed.length === 3, "the appended line");
@@ -233,9 +249,9 @@ describe("engine liveness and commands", () => {
 describe("opening", () => {
   it("a missing log is a UserError with a hint", () => {
     const dir = stateDir();
-    expect(() =>
-      StoreSource.open({ dbPath: join(dir.root, "nope.db"), label: "x" }),
-    ).toThrow(UserError);
+    expect(() => StoreSource.open({ dbPath: join(dir.root, "nope.db"), label: "x" })).toThrow(
+      UserError,
+    );
   });
 
   it("a file that is not SQLite is a UserError, not a crash", () => {
@@ -272,7 +288,9 @@ describe("live updates of a log written by another process's store", () => {
     const source = open(dir);
     const ev = eventBuilder();
     dir.append([
-      ev("task.planned", { issue: 9, title: "x", labels: [], fingerprint: "f" }, "tp9", { task: 9 }),
+      ev("task.planned", { issue: 9, title: "x", labels: [], fingerprint: "f" }, "tp9", {
+        task: 9,
+      }),
     ]);
     await until(() => source.live().state.tasks.has("9"), "the new task");
   });

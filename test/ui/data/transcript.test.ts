@@ -28,26 +28,45 @@ describe("transcript lines", () => {
   });
 
   it("summarise Claude Code stream-json, Codex JSON and plain output", () => {
-    const tool = { type: "assistant", message: { content: [{ type: "tool_use", name: "Edit", input: { file_path: "src/a.ts" } }] } };
+    const tool = {
+      type: "assistant",
+      message: { content: [{ type: "tool_use", name: "Edit", input: { file_path: "src/a.ts" } }] },
+    };
     expect(summarizeTranscriptLine(JSON.stringify(tool))).toBe("tool Edit(src/a.ts)");
     expect(
-      summarizeTranscriptLine(JSON.stringify({ type: "result", subtype: "success", num_turns: 12, total_cost_usd: 0.5 })),
+      summarizeTranscriptLine(
+        JSON.stringify({ type: "result", subtype: "success", num_turns: 12, total_cost_usd: 0.5 }),
+      ),
     ).toBe("result success  turns 12  $0.50");
     expect(summarizeTranscriptLine(JSON.stringify({ type: "user", message: {} }))).toBeUndefined();
     expect(
-      summarizeTranscriptLine(JSON.stringify({ type: "item.completed", item: { type: "command_execution", command: "npm test" } })),
+      summarizeTranscriptLine(
+        JSON.stringify({
+          type: "item.completed",
+          item: { type: "command_execution", command: "npm test" },
+        }),
+      ),
     ).toBe("command_execution npm test");
-    expect(summarizeTranscriptLine("plain \u001b[31mred\u001b[0m output")).toBe("plain [31mred[0m output");
+    expect(summarizeTranscriptLine("plain \u001b[31mred\u001b[0m output")).toBe(
+      "plain [31mred[0m output",
+    );
     expect(summarizeTranscriptLine("   ")).toBeUndefined();
     expect(summarizeTranscriptLine("x".repeat(1000))?.length).toBe(300);
   });
 
   it("never throw and never give a line break, whatever the line", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (line) => {
-        const out = summarizeTranscriptLine(line);
-        if (out !== undefined) expect(out).not.toMatch(/[\n\r]/);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (line) => {
+          const out = summarizeTranscriptLine(line);
+          if (out !== undefined) expect(out).not.toMatch(/[\n\r]/);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -60,7 +79,13 @@ describe("transcript lines", () => {
 
   it("a missing file is no lines; invalid UTF-8 and a torn last line do no harm", async () => {
     expect(await readTranscriptTail("/nonexistent/transcript.jsonl", 5)).toEqual([]);
-    const path = tempFile(Buffer.concat([Buffer.from("ok line\n"), Buffer.from([0xff, 0xfe, 0x0a]), Buffer.from('{"type":"assis')]));
+    const path = tempFile(
+      Buffer.concat([
+        Buffer.from("ok line\n"),
+        Buffer.from([0xff, 0xfe, 0x0a]),
+        Buffer.from('{"type":"assis'),
+      ]),
+    );
     const tail = await readTranscriptTail(path, 5);
     expect(tail[0]).toBe("ok line");
     expect(tail).toHaveLength(3);

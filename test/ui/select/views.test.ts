@@ -36,7 +36,9 @@ function checkAllViews(state: LoopState): number {
       expect(typeof model.title(row)).toBe("string");
       lines += detail.length;
     }
-    expect(model.detail(undefined, { state, width: 60, nowMs: NOW, transcript: [] }).length).toBeGreaterThan(0);
+    expect(
+      model.detail(undefined, { state, width: 60, nowMs: NOW, transcript: [] }).length,
+    ).toBeGreaterThan(0);
   }
   return lines;
 }
@@ -44,10 +46,17 @@ function checkAllViews(state: LoopState): number {
 describe("views over folded engine streams", () => {
   it("build every row and detail of every view at any point of a stream", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 1200 }), (seed, count) => {
-        const state = foldEvents(emptyState(), storedEvents(engineEvents(count, { seed, issues: 40 })));
-        checkAllViews(state);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 1200 }),
+        (seed, count) => {
+          const state = foldEvents(
+            emptyState(),
+            storedEvents(engineEvents(count, { seed, issues: 40 })),
+          );
+          checkAllViews(state);
+        },
+      ),
       { numRuns: 12 },
     );
   });
@@ -62,18 +71,24 @@ describe("views over folded engine streams", () => {
           attempt: fc.oneof(fc.integer({ min: -1, max: 5 }), fc.string()),
           title: fc.string(),
           findings: fc.array(fc.object({ maxDepth: 0, maxKeys: 4 }), { maxLength: 3 }),
-          outcomes: fc.array(fc.record({ issue: fc.integer(), status: fc.string() }), { maxLength: 3 }),
+          outcomes: fc.array(fc.record({ issue: fc.integer(), status: fc.string() }), {
+            maxLength: 3,
+          }),
           tick: fc.integer({ min: -3, max: 10 }),
-          pr: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constantFrom("https://h/o/r/pull/3", "x")),
+          pr: fc.oneof(
+            fc.integer({ min: 1, max: 9 }),
+            fc.constantFrom("https://h/o/r/pull/3", "x"),
+          ),
         }),
       ),
     });
     fc.assert(
       fc.property(fc.array(event, { maxLength: 40 }), (events) => {
         const state = emptyState();
-        events.forEach((e, i) =>
-          foldEvent(state, storedEvent(e.kind, e.payload as Record<string, unknown>, { sequence: i + 1 })),
-        );
+        for (const [i, e] of events.entries()) {
+          const payload = e.payload as Record<string, unknown>;
+          foldEvent(state, storedEvent(e.kind, payload, { sequence: i + 1 }));
+        }
         checkAllViews(state);
       }),
       { numRuns: 60 },
@@ -84,10 +99,19 @@ describe("views over folded engine streams", () => {
 describe("rows", () => {
   it("a failed task whose retry time is ahead reads as cooling down", () => {
     const state = foldEvents(emptyState(), [
-      storedEvent("task.dispatched", { issue: 5, attempt: 1, adapter: "a", branch: "b", worktree: "w", brief_digest: "d" }, { sequence: 1 }),
+      storedEvent(
+        "task.dispatched",
+        { issue: 5, attempt: 1, adapter: "a", branch: "b", worktree: "w", brief_digest: "d" },
+        { sequence: 1 },
+      ),
       storedEvent(
         "task.failed",
-        { issue: 5, attempt: 1, reason: "checks_failed", retry_at: new Date(NOW + 60_000).toISOString() },
+        {
+          issue: 5,
+          attempt: 1,
+          reason: "checks_failed",
+          retry_at: new Date(NOW + 60_000).toISOString(),
+        },
         { sequence: 2 },
       ),
     ]);
@@ -101,10 +125,12 @@ describe("rows", () => {
 });
 
 describe("filter", () => {
-  const rows = ["#42 running Add retry", "#43 merged Fix flaky", "#44 failed critic sev2"].map((text, i) => ({
-    key: String(i),
-    line: [{ text }],
-  }));
+  const rows = ["#42 running Add retry", "#43 merged Fix flaky", "#44 failed critic sev2"].map(
+    (text, i) => ({
+      key: String(i),
+      line: [{ text }],
+    }),
+  );
 
   it("keeps rows containing every word, ignoring case and order", () => {
     expect(applyFilter(rows, "").length).toBe(3);

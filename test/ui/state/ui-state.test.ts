@@ -230,7 +230,11 @@ describe("UI reducer, by key", () => {
   });
 
   it("? opens the help overlay and ?, q or Esc close it without quitting", () => {
-    for (const close of [["?", {}], ["q", {}], ["", { escape: true }]] as const) {
+    for (const close of [
+      ["?", {}],
+      ["q", {}],
+      ["", { escape: true }],
+    ] as const) {
       let s = press(initialUiState(), "?");
       expect(s.mode).toBe("help");
       s = press(s, "j");

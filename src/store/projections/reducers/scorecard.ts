@@ -37,7 +37,7 @@ export const scorecardProjection: Projection<"scorecard"> = {
   },
 };
 
-export function emptyScorecard(): ScorecardRow {
+function emptyScorecard(): ScorecardRow {
   return {
     merged: 0,
     failedAttempts: 0,

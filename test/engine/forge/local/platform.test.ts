@@ -173,11 +173,16 @@ describe("local platform merges", () => {
 
   it("land parallel merges one after another", async () => {
     setup({ checks: [] });
-    const prs = await Promise.all([12, 13, 14].map((n) => openPr(`loop/${n}-x`, { [`f${n}.txt`]: `${n}\n` })));
-    const merged = await Promise.all(prs.map(({ pr }, i) => forge.platform.merge(pr.number, i === 1 ? "merge" : "squash")));
+    const prs = await Promise.all(
+      [12, 13, 14].map((n) => openPr(`loop/${n}-x`, { [`f${n}.txt`]: `${n}\n` })),
+    );
+    const merged = await Promise.all(
+      prs.map(({ pr }, i) => forge.platform.merge(pr.number, i === 1 ? "merge" : "squash")),
+    );
     const tip = gitSync(repo.originDir!, ["rev-parse", "main"]);
     expect(merged.map((m) => m.sha)).toContain(tip);
-    for (const n of [12, 13, 14]) expect(gitSync(repo.originDir!, ["show", `main:f${n}.txt`])).toBe(String(n));
+    for (const n of [12, 13, 14])
+      expect(gitSync(repo.originDir!, ["show", `main:f${n}.txt`])).toBe(String(n));
   });
 
   it("close the issues the body names with closing keywords, as GitHub does", async () => {
