@@ -34,9 +34,19 @@ export const engineSuite: BenchSuite = {
     const loaded = await loadConfig(sandbox.configPath, env);
     loaded.config.checks = [];
     const forgeDb = statePaths(loaded.config.paths.state_dir).localForgeDb;
-    const forge = openLocalForge(forgeDb, { repoDir: loaded.repoDir, remote: loaded.config.remote, base: "main", checks: [], checkTimeoutMs: 1000 });
+    const forge = openLocalForge(forgeDb, {
+      repoDir: loaded.repoDir,
+      remote: loaded.config.remote,
+      base: "main",
+      checks: [],
+      checkTimeoutMs: 1000,
+    });
     for (let i = 1; i <= ISSUES; i++) {
-      await forge.tracker.create({ title: `Backlog item ${i}: tidy module ${i % 17}`, body: `Details for ${i}.\n`.repeat(20), labels: ["loop:ready", `priority:p${i % 4}`] });
+      await forge.tracker.create({
+        title: `Backlog item ${i}: tidy module ${i % 17}`,
+        body: `Details for ${i}.\n`.repeat(20),
+        labels: ["loop:ready", `priority:p${i % 4}`],
+      });
     }
     const started = startEngine(loaded, { version: "bench", report: () => {} });
     const engineCtx = started.engine.context();
@@ -63,9 +73,26 @@ export const engineSuite: BenchSuite = {
     const p95 = percentile(steady, 95);
     const base = percentile(listMs, 50);
     const figures: BenchFigure[] = [
-      { name: `engine tick overhead p50 (${ISSUES} open issues)`, value: p50, unit: "ms", baseline: { name: "tracker listing alone, p50", value: base, unit: "ms" }, ratio: p50 / base, target: { op: "<", value: 100, unit: "ms" } },
-      { name: `engine tick overhead p95 (${ISSUES} open issues)`, value: p95, unit: "ms", target: { op: "<", value: 100, unit: "ms" } },
-      { name: "engine first tick (fingerprints all issues)", value: tickMs[0] ?? Number.NaN, unit: "ms", notes: "reads every issue's comments once; later ticks reuse unchanged fingerprints" },
+      {
+        name: `engine tick overhead p50 (${ISSUES} open issues)`,
+        value: p50,
+        unit: "ms",
+        baseline: { name: "tracker listing alone, p50", value: base, unit: "ms" },
+        ratio: p50 / base,
+        target: { op: "<", value: 100, unit: "ms" },
+      },
+      {
+        name: `engine tick overhead p95 (${ISSUES} open issues)`,
+        value: p95,
+        unit: "ms",
+        target: { op: "<", value: 100, unit: "ms" },
+      },
+      {
+        name: "engine first tick (fingerprints all issues)",
+        value: tickMs[0] ?? Number.NaN,
+        unit: "ms",
+        notes: "reads every issue's comments once; later ticks reuse unchanged fingerprints",
+      },
     ];
     return figures;
   },

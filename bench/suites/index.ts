@@ -6,6 +6,7 @@ import { logSuite } from "./log.js";
 import { mirrorSuite } from "./mirror.js";
 import { projectionsSuite } from "./projections.js";
 import { queueSuite } from "./queue.js";
+import { uiSuite } from "./ui.js";
 
 /** Every benchmark suite; each room adds its own. */
 export const suites: BenchSuite[] = [
@@ -16,4 +17,5 @@ export const suites: BenchSuite[] = [
   foldSuite,
   queueSuite,
   engineSuite,
+  uiSuite,
 ];

@@ -11,8 +11,12 @@ export interface StoreOptions {
 
 export function addStoreOptions(command: Command): Command {
   return command
-    .addOption(new Option("--dir <state dir>", "state directory").default(DEFAULT_STATE_DIR).conflicts("db"))
-    .addOption(new Option("--db <path>", "an events.db (ours, or a Python forge-loop one read-only)"));
+    .addOption(
+      new Option("--dir <state dir>", "state directory").default(DEFAULT_STATE_DIR).conflicts("db"),
+    )
+    .addOption(
+      new Option("--db <path>", "an events.db (ours, or a Python forge-loop one read-only)"),
+    );
 }
 
 export function eventsDbPath(options: StoreOptions): string {

@@ -5,11 +5,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { basename } from "node:path";
-import { statePaths } from "../store/paths.js";
+import { type Clock, systemClock } from "../shared/clock.js";
 import { JsonlWriter } from "../store/jsonl/writer.js";
+import { statePaths } from "../store/paths.js";
 import { SqliteQueue } from "../store/queue/sqlite-queue.js";
 import { openStore } from "../store/store.js";
-import { type Clock, systemClock } from "../shared/clock.js";
 import { loadBriefTemplate } from "./briefs/render.js";
 import type { LoadedConfig } from "./config/load.js";
 import { Emitter } from "./emit/emitter.js";
@@ -52,7 +52,12 @@ export function startEngine(loaded: LoadedConfig, options: StartOptions): Starte
       // `worker.observation`, whose contract needs an issue and an attempt. It has the
       // same `what`/`summary` shape, so the feed shows it like one.
       onWait: (message, ms) =>
-        emitter?.observe("forge.wait", { what: "retry_wait", summary: message, wait_ms: ms, service: "github" }),
+        emitter?.observe("forge.wait", {
+          what: "retry_wait",
+          summary: message,
+          wait_ms: ms,
+          service: "github",
+        }),
     });
   const store = openStore(paths.eventsDb, { mode: "writer", clock });
   const stream = new JsonlWriter(paths.eventsJsonl, { clock });
@@ -70,7 +75,10 @@ export function startEngine(loaded: LoadedConfig, options: StartOptions): Starte
       clock,
       runtime: new Runtime(),
       startWorker,
-      briefs: { worker: loadBriefTemplate("worker", paths.briefsDir), critic: loadBriefTemplate("critic", paths.briefsDir) },
+      briefs: {
+        worker: loadBriefTemplate("worker", paths.briefsDir),
+        critic: loadBriefTemplate("critic", paths.briefsDir),
+      },
       report,
     },
     store,

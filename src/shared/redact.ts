@@ -32,15 +32,22 @@ export function redact(text: string, extraSecrets: readonly string[] = envSecret
   return out;
 }
 
+const REFRESH_MS = 1000;
+let cached: { env: NodeJS.ProcessEnv; at: number; values: string[] } | undefined;
+
 /**
- * Secret-looking values from the environment. Read afresh on every call (a few dozen
- * variables): a token exported after start-up is still redacted.
+ * Secret-looking values from the environment. Reading `process.env` is slow (every access
+ * crosses into C++), so the list is kept for a second: a token exported later is still
+ * redacted, within a second.
  */
 export function envSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
+  const now = Date.now();
+  if (cached && cached.env === env && now - cached.at < REFRESH_MS) return cached.values;
   const values: string[] = [];
   for (const name in env) {
     const value = env[name];
     if (value && value.length >= 8 && secretEnvNames.test(name)) values.push(value);
   }
+  cached = { env, at: now, values };
   return values;
 }

@@ -7,7 +7,7 @@ import { Box, useApp, useInput } from "ink";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { type Clock, systemClock } from "../shared/clock.js";
 import { DetailPane } from "./components/DetailPane.js";
-import { EventsPane } from "./components/EventsPane.js";
+import { EventsPane, skipped } from "./components/EventsPane.js";
 import { Footer } from "./components/Footer.js";
 import { HelpOverlay } from "./components/HelpOverlay.js";
 import { Pane } from "./components/Pane.js";
@@ -25,7 +25,7 @@ import { useReplayPlayer } from "./hooks/useReplayPlayer.js";
 import { useTerminalSize } from "./hooks/useTerminalSize.js";
 import { useTranscriptTail } from "./hooks/useTranscriptTail.js";
 import { fitsScreen, inner, layout } from "./layout.js";
-import { applyFilter } from "./select/filter.js";
+import { applyFilter } from "./select/rows.js";
 import { viewModel } from "./select/view-model.js";
 import {
   describeIntent,
@@ -42,8 +42,13 @@ export interface AppProps {
   clock?: Clock;
 }
 
-/** How often the selected attempt's transcript is read again while nothing else changes. */
-const TRANSCRIPT_REFRESH_MS = 2000;
+/**
+ * How often the clock and the ages (heartbeats, running attempts, "last seen") move on when
+ * no event arrives: often enough to see a worker go quiet while workers run, else once a
+ * minute for the clock. Every other render is caused by an event or a key.
+ */
+const AGES_WHILE_WORKING_MS = 10_000;
+const AGES_IDLE_MS = 60_000;
 /** Columns of a Ticks row that are not the bar (tick number, time, duration, outcomes). */
 const TICK_ROW_TEXT = 36;
 
@@ -51,8 +56,12 @@ export function App({ source, clock = systemClock }: AppProps) {
   const size = useTerminalSize();
   const live = useLiveView(source);
   const [ui, dispatch, currentUi] = useUiReducer();
-  const clockMs = useClock(clock, ui.replay === undefined && ui.frozenAt === undefined);
-  const display = useDisplay(source, live, ui, clockMs);
+  const tick = useClock(
+    clock,
+    ui.replay === undefined && ui.frozenAt === undefined,
+    live.state.workers.size > 0 ? AGES_WHILE_WORKING_MS : AGES_IDLE_MS,
+  );
+  const display = useDisplay(source, live, ui, clock, tick);
   useReplayPlayer(ui.replay, live.head, dispatch);
   const { exit } = useApp();
   useEffect(() => {
@@ -80,12 +89,14 @@ export function App({ source, clock = systemClock }: AppProps) {
   const filter = ui.filters[ui.view];
   const rows = useMemo(() => applyFilter(model.rows, filter), [model, filter]);
   const cursor = Math.min(ui.cursor[ui.view], Math.max(0, rows.length - 1));
-  const selected = rows[cursor];
+  const selected = rows.at(cursor);
   const target = model.transcriptOf(selected);
   const transcript = useTranscriptTail(
     source,
     display.mode === "live" ? target : undefined,
-    `${live.version}:${Math.floor(clockMs / TRANSCRIPT_REFRESH_MS)}`,
+    // Re-read with every change and every age tick: a worker writes its transcript far
+    // more often than the engine writes events.
+    `${live.version}:${tick}`,
   );
   const detailLines = model.detail(selected, {
     state: display.state,
@@ -100,15 +111,16 @@ export function App({ source, clock = systemClock }: AppProps) {
     detailLines: detailLines.length,
     head: live.head,
     ...(selected?.issue !== undefined ? { selectedIssue: selected.issue } : {}),
-    ...commandsUnavailable(live, clockMs),
+    ...commandsUnavailable(live, display.nowMs),
   };
   useKeys(currentUi, ctx, dispatch, source);
 
   if (!fitsScreen(size)) return <TooSmall size={size} />;
-  const listTitle =
+  const counted =
     filter === ""
       ? `${viewTitle(ui.view)} ${model.rows.length}`
       : `${viewTitle(ui.view)} ${rows.length} of ${model.rows.length} /${filter}`;
+  const listTitle = ui.view === "events" ? counted + skipped(live.malformedLines) : counted;
   return (
     <Box flexDirection="column" width={lay.width} height={lay.height}>
       <StatusBar
@@ -151,7 +163,12 @@ export function App({ source, clock = systemClock }: AppProps) {
             />
           </Box>
           {lay.eventsHeight > 0 ? (
-            <EventsPane feed={display.feed} width={lay.width} height={lay.eventsHeight} />
+            <EventsPane
+              feed={display.feed}
+              width={lay.width}
+              height={lay.eventsHeight}
+              malformed={live.malformedLines}
+            />
           ) : null}
         </>
       )}

@@ -8,13 +8,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig, type LoadedConfig } from "../../src/engine/config/load.js";
+import { type LoadedConfig, loadConfig } from "../../src/engine/config/load.js";
 import { buildSandbox, type Sandbox } from "../../src/engine/demo/sandbox.js";
 import type { ScenarioName } from "../../src/engine/demo/scenarios.js";
 import { seedDemoIssues } from "../../src/engine/demo/seed.js";
 import { type StartedEngine, startEngine } from "../../src/engine/start.js";
-import { statePaths } from "../../src/store/paths.js";
 import type { StoredEvent } from "../../src/store/contract/envelope.js";
+import { statePaths } from "../../src/store/paths.js";
 import type { LoopState } from "../../src/store/projections/types.js";
 import { openStore } from "../../src/store/store.js";
 
@@ -24,7 +24,9 @@ export const distAgent = join(repoRoot, "dist/engine/demo/agent.js");
 
 export function requireDist(): void {
   if (!existsSync(distAgent) || !existsSync(distCli)) {
-    throw new Error(`the compiled CLI is missing (${distCli}): run \`npm run build\` first (npm test does)`);
+    throw new Error(
+      `the compiled CLI is missing (${distCli}): run \`npm run build\` first (npm test does)`,
+    );
   }
 }
 
@@ -54,17 +56,27 @@ export async function makeSandbox(
   writeFileSync(sandbox.configPath, patchConfig(readFileSync(sandbox.configPath, "utf8")));
   const loaded = await loadConfig(sandbox.configPath, { ...process.env, ...fastEnv, ...env });
   const stateDir = loaded.config.paths.state_dir;
-  const issues = await seedDemoIssues(statePaths(stateDir).localForgeDb, loaded.repoDir, loaded.config, scenarios);
+  const issues = await seedDemoIssues(
+    statePaths(stateDir).localForgeDb,
+    loaded.repoDir,
+    loaded.config,
+    scenarios,
+  );
   return { ...sandbox, loaded, stateDir, issues };
 }
 
 /** Starts an in-process engine; the agent's step delay reaches it through the env allow-list. */
-export function engineFor(sandbox: EngineSandbox, report: (m: string) => void = () => {}): StartedEngine {
+export function engineFor(
+  sandbox: EngineSandbox,
+  report: (m: string) => void = () => {},
+): StartedEngine {
   process.env.FORGE_LOOP_DEMO_STEP_MS ??= fastEnv.FORGE_LOOP_DEMO_STEP_MS;
   return startEngine(sandbox.loaded, { version: "test", report });
 }
 
-export async function runUntilIdle(sandbox: EngineSandbox): Promise<{ reason: string; state: LoopState }> {
+export async function runUntilIdle(
+  sandbox: EngineSandbox,
+): Promise<{ reason: string; state: LoopState }> {
   const started = engineFor(sandbox);
   try {
     const reason = await started.engine.run({ untilIdle: true });
@@ -84,7 +96,11 @@ export function readState(sandbox: EngineSandbox): LoopState {
 }
 
 /** Runs `forge-loop run` as a real child process on the sandbox. */
-export function spawnEngine(sandbox: EngineSandbox, args: string[] = [], env: Record<string, string> = {}) {
+export function spawnEngine(
+  sandbox: EngineSandbox,
+  args: string[] = [],
+  env: Record<string, string> = {},
+) {
   return spawn(process.execPath, [distCli, "run", "--config", sandbox.configPath, ...args], {
     cwd: sandbox.projectDir,
     env: { ...process.env, ...fastEnv, ...env },

@@ -55,7 +55,8 @@ export function makeGitBranch(repoDir: string, root: string, base = "main") {
 export function readGitBase(target: string, base = "main") {
   return async () => {
     const sha = gitSync(target, ["rev-parse", `refs/heads/${base}`]);
-    const parents = gitSync(target, ["rev-list", "--parents", "-n", "1", sha]).split(" ").length - 1;
+    const parents =
+      gitSync(target, ["rev-list", "--parents", "-n", "1", sha]).split(" ").length - 1;
     const subjects = gitSync(target, ["log", "--first-parent", "--format=%s", sha]).split("\n");
     const files: Record<string, string> = {};
     for (const path of gitSync(target, ["ls-tree", "-r", "--name-only", sha]).split("\n")) {

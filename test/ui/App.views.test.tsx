@@ -2,6 +2,7 @@
  * The screen and its keys on a real state directory: layout, moving, switching views,
  * detail, filter, help, freeze, quit, resizing and the too-small message.
  */
+import { appendFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { keyHelp } from "../../src/ui/state/keymap.js";
 import {
@@ -37,7 +38,7 @@ describe("the screen", () => {
     expect(lines).toHaveLength(39);
     expect(maxWidth(frame)).toBe(120);
     expect(lines[0]).toMatch(
-      /forge-loop +acme\/app +● running +tick 2 +slots 1\/3 +merged 1 +failed 2 +\$\.40 .*13:53:00/,
+      /forge-loop +acme\/app +● running +tick 2 +slots 1\/3 +merged 1 +failed 2 +\$\.40 .*13:53$/,
     );
     expect(lines[1]).toContain("1 Tasks 3");
     expect(frame).toMatch(/#42 ▶ running +a2 +4m +claude +\$\.82 +Add retry/);
@@ -89,7 +90,17 @@ describe("the screen", () => {
       }),
       "not json at all",
     ]);
-    app.clock.advance(2500); // the transcript is read again every couple of seconds
+    // The transcript is read again with every event (and every clock tick).
+    app.dir.append([
+      eventBuilder(T0 + 20 * 60_000)(
+        "task.planned",
+        { issue: 50, title: "x", labels: [], fingerprint: "f" },
+        "tp50",
+        {
+          task: 50,
+        },
+      ),
+    ]);
     await press(app.ui, keys.enter);
     await press(app.ui, "G");
     const frame = await waitForFrame(
@@ -201,6 +212,17 @@ describe("views", () => {
     expect(frame).toMatch(/#42 a2 +hb +2m30s +31 turns +\$\.82 +claude +Bash\(npm/);
     expect(frame).not.toContain("STALE");
     app.clock.advance(10 * 60_000);
+    // Ages are read at the next render: an event (or the clock's next tick) brings one.
+    app.dir.append([
+      eventBuilder(T0 + 20 * 60_000)(
+        "task.planned",
+        { issue: 50, title: "x", labels: [], fingerprint: "f" },
+        "tp50",
+        {
+          task: 50,
+        },
+      ),
+    ]);
     frame = await waitForFrame(app.ui, (f) => f.includes("STALE"), "the stale worker");
     expect(frame).toMatch(/#42 a2 +STALE hb 12m30s/);
     expect(frame).toContain("heartbeat 12m30s ago  STALE");
@@ -369,6 +391,52 @@ describe("Esc read together with the next key", () => {
     await press(app.ui, "?");
     await waitForFrame(app.ui, (f) => f.includes("Keys (Esc"), "help");
     await press(app.ui, "\u001b3");
-    await waitForFrame(app.ui, (f) => f.includes("┌ Critic 2") && !f.includes("Keys (Esc"), "Critic");
+    await waitForFrame(
+      app.ui,
+      (f) => f.includes("┌ Critic 2") && !f.includes("Keys (Esc"),
+      "Critic",
+    );
+  });
+});
+
+describe("the operator stream", () => {
+  it("feeds the events pane, worker lines included; unreadable lines are counted, not fatal", async () => {
+    const line = (record: Record<string, unknown>) => JSON.stringify(record);
+    app = await startApp({
+      jsonl: [
+        line({
+          ts: "2026-11-20T13:51:30.000Z",
+          kind: "task.failed",
+          seq: 23,
+          issue: 44,
+          attempt: 1,
+          reason: "critic_blocked",
+        }),
+        "{torn",
+        line({
+          ts: "2026-11-20T13:51:40.000Z",
+          kind: "worker.observation",
+          issue: 42,
+          attempt: 2,
+          what: "tool",
+          summary: "Read src/fetch.ts",
+        }),
+      ],
+    });
+    let frame = app.ui.lastFrame() ?? "";
+    expect(frame).toContain("Events (1 unreadable stream line skipped)");
+    expect(frame).toContain("worker.observation #42 a2 tool: Read src/fetch.ts");
+    appendFileSync(
+      app.dir.paths.eventsJsonl,
+      `${line({ ts: "2026-11-20T13:52:00.000Z", kind: "worker.observation", issue: 42, attempt: 2, what: "message", summary: "Tests pass" })}\n`,
+    );
+    frame = await waitForFrame(app.ui, (f) => f.includes("message: Tests pass"), "the new line");
+    await press(app.ui, "6");
+    frame = await waitForFrame(
+      app.ui,
+      (f) => f.includes("┌ Events 3 (1 unreadable"),
+      "the Events view",
+    );
+    expect(frame.split("\n").find((l) => l.includes("│1"))).toContain("message: Tests pass");
   });
 });

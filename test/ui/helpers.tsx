@@ -396,13 +396,16 @@ export async function startApp(
     rows?: number;
     engineRunning?: boolean;
     events?: readonly AppendInput[];
-    jsonl?: boolean;
+    /** Lines of the operator stream, written before the app starts (and followed after). */
+    jsonl?: readonly string[];
     clock?: Clock;
   } = {},
 ): Promise<AppHarness> {
   const dir = makeStateDir();
   dir.append(options.events ?? scenario());
   if (options.engineRunning ?? true) dir.setEngineRunning(true);
+  if (options.jsonl)
+    writeFileSync(dir.paths.eventsJsonl, options.jsonl.map((l) => `${l}\n`).join(""));
   const source = StoreSource.open({
     dbPath: dir.paths.eventsDb,
     ...(options.jsonl ? { jsonlPath: dir.paths.eventsJsonl } : {}),

@@ -95,7 +95,8 @@ afterEach(async () => {
 
 describe.skipIf(!hasTmux)("forge-loop tui in tmux", () => {
   beforeAll(() => {
-    if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npx tsc -p tsconfig.build.json\` first`);
+    if (!existsSync(cli))
+      throw new Error(`${cli} is missing: run \`npx tsc -p tsconfig.build.json\` first`);
   });
 
   it("draws the whole screen within the pane and steers the engine from the keyboard", async () => {
@@ -151,6 +152,19 @@ describe.skipIf(!hasTmux)("forge-loop tui in tmux", () => {
     await waitForExit();
     expect(await paneDead()).toBe(true);
     expect(await screen()).not.toContain("? help");
+  });
+
+  it("a state directory without a log: a plain error and what to do, no screen left behind", async () => {
+    socket = `forge-ui-e2e-${process.pid}-${++sessions}`;
+    const args = ["new-session", "-d", "-s", "tui", "-x", "100", "-y", "30"];
+    await tmux(...args, process.execPath, cli, "tui", "--dir", "/nonexistent/.forge-loop");
+    await tmux("set-option", "-t", "tui", "remain-on-exit", "on");
+    await waitForExit();
+    // With the history: tmux may scroll the pane when the program ends.
+    const s = await tmux("capture-pane", "-p", "-S", "-50", "-t", "tui");
+    expect(s).toContain("forge-loop: no event log at /nonexistent/.forge-loop/events.db");
+    expect(s).toContain("Start the engine (`forge-loop run`)");
+    expect(s).toContain("Pane is dead (status 2");
   });
 
   it("SIGTERM restores the terminal too", async () => {

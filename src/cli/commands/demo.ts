@@ -27,14 +27,25 @@ interface DemoOptions {
 export function register(program: Command): void {
   program
     .command("demo")
-    .description("Run the loop on a sandbox project with a bundled demo agent (no network, no API key)")
-    .option("--dir <dir>", "where to build the sandbox (a new or empty directory; default: a fresh temporary one)")
+    .description(
+      "Run the loop on a sandbox project with a bundled demo agent (no network, no API key)",
+    )
+    .option(
+      "--dir <dir>",
+      "where to build the sandbox (a new or empty directory; default: a fresh temporary one)",
+    )
     .option("--headless", "run to the end without the TUI, print a summary and exit")
     .action(async (options: DemoOptions) => {
-      const dir = options.dir ? resolve(options.dir) : mkdtempSync(join(tmpdir(), "forge-loop-demo-"));
+      const dir = options.dir
+        ? resolve(options.dir)
+        : mkdtempSync(join(tmpdir(), "forge-loop-demo-"));
       const sandbox = buildSandbox(dir);
       const loaded = await loadConfig(sandbox.configPath);
-      await seedDemoIssues(statePaths(loaded.config.paths.state_dir).localForgeDb, loaded.repoDir, loaded.config);
+      await seedDemoIssues(
+        statePaths(loaded.config.paths.state_dir).localForgeDb,
+        loaded.repoDir,
+        loaded.config,
+      );
       process.stdout.write(`forge-loop demo: sandbox in ${dir}\n`);
       const interactive = !options.headless && process.stdout.isTTY && process.stdin.isTTY;
       if (interactive) await runInteractive(sandbox, loaded.config.paths.state_dir);
@@ -43,7 +54,8 @@ export function register(program: Command): void {
 }
 
 async function runHeadless(sandbox: Sandbox, stateDir: string): Promise<void> {
-  if (!process.stdout.isTTY) process.stdout.write("running headless: the engine works the backlog to the end…\n");
+  if (!process.stdout.isTTY)
+    process.stdout.write("running headless: the engine works the backlog to the end…\n");
   const loaded = await loadConfig(sandbox.configPath);
   const started = startEngine(loaded, { version: packageVersion() });
   try {
@@ -58,7 +70,9 @@ async function runHeadless(sandbox: Sandbox, stateDir: string): Promise<void> {
   } finally {
     store.close();
   }
-  process.stdout.write(`Look around: forge-loop tui --dir ${stateDir}\n            forge-loop replay --dir ${stateDir} --task issue:2\n`);
+  process.stdout.write(
+    `Look around: forge-loop tui --dir ${stateDir}\n            forge-loop replay --dir ${stateDir} --task issue:2\n`,
+  );
 }
 
 async function runInteractive(sandbox: Sandbox, stateDir: string): Promise<void> {
@@ -73,12 +87,24 @@ async function runInteractive(sandbox: Sandbox, stateDir: string): Promise<void>
     await new Promise((r) => setTimeout(r, 100));
   }
   delete process.env.CI;
-  const [{ StoreSource }, { runTui }] = await Promise.all([import("../../ui/data/store-source.js"), import("../../ui/run.js")]);
+  const [{ StoreSource }, { runTui }] = await Promise.all([
+    import("../../ui/data/store-source.js"),
+    import("../../ui/run.js"),
+  ]);
   try {
-    await runTui({ source: StoreSource.open({ dbPath: paths.eventsDb, jsonlPath: paths.eventsJsonl, logsDir: paths.logsDir, label: "textkit (demo)" }) });
+    await runTui({
+      source: StoreSource.open({
+        dbPath: paths.eventsDb,
+        jsonlPath: paths.eventsJsonl,
+        logsDir: paths.logsDir,
+        label: "textkit (demo)",
+      }),
+    });
   } finally {
     await stopChild(engine);
-    process.stdout.write(`forge-loop demo: engine stopped; the sandbox stays in ${sandbox.dir} (engine log: engine.log)\n`);
+    process.stdout.write(
+      `forge-loop demo: engine stopped; the sandbox stays in ${sandbox.dir} (engine log: engine.log)\n`,
+    );
   }
 }
 

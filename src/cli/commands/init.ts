@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import { CONFIG_FILE, loadConfig, parseConfigText } from "../../engine/config/load.js";
 import type { Config } from "../../engine/config/schema.js";
 import { renderConfigTemplate } from "../../engine/config/template.js";
+import { loopLabels } from "../../engine/forge/labels.js";
 import { openForge } from "../../engine/forge/open.js";
 import { UserError } from "../../shared/errors.js";
 import type { CommandIo } from "./issue.js";
@@ -75,19 +76,13 @@ async function createLabels(path: string, io: Pick<CommandIo, "out">): Promise<v
   const loaded = await loadConfig(path);
   const forge = openForge(loaded);
   try {
-    const setup = await forge.tracker.ensureLabels(loopLabels(loaded.config));
+    const setup = await forge.tracker.ensureLabels(loopLabels(loaded.config.labels));
     if (setup.created.length > 0) io.out(`created labels: ${setup.created.join(", ")}\n`);
     if (setup.existing.length > 0) io.out(`labels already there: ${setup.existing.join(", ")}\n`);
     if (setup.note) io.out(`${setup.note}\n`);
   } finally {
     forge.close();
   }
-}
-
-/** Every label the loop reads or writes, priorities p0–p3 included. */
-export function loopLabels(config: Config): string[] {
-  const { priority_prefix, ...named } = config.labels;
-  return [...Object.values(named), ...[0, 1, 2, 3].map((p) => `${priority_prefix}p${p}`)];
 }
 
 function kind(flag: string, value: string): Config["tracker"] {

@@ -18,7 +18,9 @@ interface RunOptions {
 export function register(program: Command): void {
   program
     .command("run")
-    .description("Run the engine: work the backlog until stopped (SIGINT/SIGTERM halt now and exit)")
+    .description(
+      "Run the engine: work the backlog until stopped (SIGINT/SIGTERM halt now and exit)",
+    )
     .option("-c, --config <path>", "the config file", "forge-loop.yaml")
     .option("--until-idle", "stop once every ready issue is merged, blocked or left for a human")
     .option("--max-ticks <n>", "stop after this many ticks (overrides scheduling.max_ticks)")
@@ -33,7 +35,8 @@ async function runEngine(options: RunOptions): Promise<StopReason> {
   const loaded = await loadConfig(options.config);
   if (options.maxTicks !== undefined) {
     const n = Number(options.maxTicks);
-    if (!Number.isInteger(n) || n < 0) throw new UserError(`--max-ticks: "${options.maxTicks}" is not a whole number ≥ 0`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new UserError(`--max-ticks: "${options.maxTicks}" is not a whole number ≥ 0`);
     loaded.config.scheduling.max_ticks = n;
   }
   const started = startEngine(loaded, { version: packageVersion() });
@@ -44,7 +47,9 @@ async function runEngine(options: RunOptions): Promise<StopReason> {
       process.stderr.write(`forge-loop: second ${signal}: exiting now\n`);
       process.exit(130);
     }
-    process.stderr.write(`forge-loop: ${signal}: halting now (stopping workers); send it again to exit at once\n`);
+    process.stderr.write(
+      `forge-loop: ${signal}: halting now (stopping workers); send it again to exit at once\n`,
+    );
     started.engine.stop("signal");
   };
   process.on("SIGINT", onSignal);

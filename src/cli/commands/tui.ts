@@ -41,6 +41,9 @@ export function register(program: Command): void {
       // exit). An interactive terminal is never CI output, whatever the environment says.
       delete process.env.CI;
       delete process.env.CONTINUOUS_INTEGRATION;
+      // React's development build renders several times slower and is for React's own
+      // debugging; set before React is first loaded.
+      process.env.NODE_ENV ??= "production";
       const [{ StoreSource }, { runTui }] = await Promise.all([
         import("../../ui/data/store-source.js"),
         import("../../ui/run.js"),

@@ -27,9 +27,10 @@ export interface DoctorContext {
   host: string;
 }
 
-export interface DoctorCheck {
+/** A check over some context: the store's take a log; GitHub's a loaded config. */
+export interface DoctorCheck<C = DoctorContext> {
   name: string;
-  run(ctx: DoctorContext): Omit<CheckResult, "name"> | Promise<Omit<CheckResult, "name">>;
+  run(ctx: C): Omit<CheckResult, "name"> | Promise<Omit<CheckResult, "name">>;
 }
 
 export interface DoctorReport {
@@ -45,6 +46,20 @@ export async function runDoctor(
   ctx: DoctorContext,
   checks: readonly DoctorCheck[],
 ): Promise<DoctorReport> {
+  const results = await runChecks(ctx, checks);
+  return {
+    db: ctx.log.path,
+    foreign: ctx.log.isForeign,
+    healthy: results.every((r) => r.status !== "fail"),
+    checks: results,
+  };
+}
+
+/** The checks' results in order; a check that throws is a failed result. */
+export async function runChecks<C>(
+  ctx: C,
+  checks: readonly DoctorCheck<C>[],
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const check of checks) {
     try {
@@ -57,12 +72,7 @@ export async function runDoctor(
       });
     }
   }
-  return {
-    db: ctx.log.path,
-    foreign: ctx.log.isForeign,
-    healthy: results.every((r) => r.status !== "fail"),
-    checks: results,
-  };
+  return results;
 }
 
 const marks: Record<CheckStatus, string> = { ok: "✔", warn: "!", fail: "✖", skip: "-" };

@@ -2,20 +2,43 @@
  * What `forge-loop status` says, built from the store alone: is an engine alive, what
  * state the loop is in, how busy it is, and how each task stands.
  */
+
+import { formatAge, isHolderAlive, type WriterLock } from "../../store/log/writer-lock.js";
 import type { LoopState, TaskRow } from "../../store/projections/types.js";
 import type { QueueDepth } from "../../store/queue/queue.js";
-import { formatAge, isHolderAlive, type WriterLock } from "../../store/log/writer-lock.js";
 
 export interface StatusReport {
   engine: { alive: boolean; pid?: number; host?: string; lastSeen?: string; lastSeenAgo?: string };
-  loop: { status: string; repo?: string; tick?: number; slotsUsed: number; parallel?: number; haltReason?: string };
+  loop: {
+    status: string;
+    repo?: string;
+    tick?: number;
+    slotsUsed: number;
+    parallel?: number;
+    haltReason?: string;
+  };
   queue?: QueueDepth;
   lastEvent?: { seq: number; at?: string; ago?: string };
-  tasks: { issue: number; title?: string; status: string; attempt: number; pr?: number; lastReason?: string; lastError?: string; retryAt?: string }[];
+  tasks: {
+    issue: number;
+    title?: string;
+    status: string;
+    attempt: number;
+    pr?: number;
+    lastReason?: string;
+    lastError?: string;
+    retryAt?: string;
+  }[];
   lastFailure?: { issue: number; attempt: number; reason?: string; error?: string; at?: string };
 }
 
-export function buildStatus(state: LoopState, lock: WriterLock | undefined, queue: QueueDepth | undefined, now: number, host: string): StatusReport {
+export function buildStatus(
+  state: LoopState,
+  lock: WriterLock | undefined,
+  queue: QueueDepth | undefined,
+  now: number,
+  host: string,
+): StatusReport {
   const loop = state.loop.get("loop");
   const alive = lock !== undefined && isHolderAlive(lock, now, host);
   const seen = lock ? (lock.releasedAt ?? lock.heartbeatAt) : undefined;
@@ -35,7 +58,16 @@ export function buildStatus(state: LoopState, lock: WriterLock | undefined, queu
       ...(loop?.haltReason ? { haltReason: loop.haltReason } : {}),
     },
     ...(queue ? { queue } : {}),
-    ...(state.seq > 0 ? { lastEvent: { seq: state.seq, ...(loop?.lastEventAt ? { at: loop.lastEventAt, ago: formatAge(now - Date.parse(loop.lastEventAt)) } : {}) } } : {}),
+    ...(state.seq > 0
+      ? {
+          lastEvent: {
+            seq: state.seq,
+            ...(loop?.lastEventAt
+              ? { at: loop.lastEventAt, ago: formatAge(now - Date.parse(loop.lastEventAt)) }
+              : {}),
+          },
+        }
+      : {}),
     tasks: tasks.map(taskLine),
     ...lastFailure(tasks),
   };
@@ -59,7 +91,14 @@ function lastFailure(tasks: TaskRow[]): Pick<StatusReport, "lastFailure"> {
   for (const t of tasks) {
     for (const a of t.attempts) {
       if (a.outcome === "failed" && (a.endSeq ?? 0) > best.seq) {
-        best = { issue: t.issue, attempt: a.attempt, seq: a.endSeq ?? 0, ...(a.reason ? { reason: a.reason } : {}), ...(a.error ? { error: a.error } : {}), ...(a.endedAt ? { at: a.endedAt } : {}) };
+        best = {
+          issue: t.issue,
+          attempt: a.attempt,
+          seq: a.endSeq ?? 0,
+          ...(a.reason ? { reason: a.reason } : {}),
+          ...(a.error ? { error: a.error } : {}),
+          ...(a.endedAt ? { at: a.endedAt } : {}),
+        };
       }
     }
   }
@@ -79,18 +118,34 @@ export function renderStatus(r: StatusReport): string {
     ? `engine running (pid ${r.engine.pid} on ${r.engine.host}, heartbeat ${r.engine.lastSeenAgo} ago)`
     : `no engine running${r.engine.lastSeenAgo ? ` (last seen ${r.engine.lastSeenAgo} ago${r.engine.pid ? `, pid ${r.engine.pid} on ${r.engine.host}` : ""})` : ""}`;
   lines.push(`${r.loop.repo ?? "forge-loop"}: ${engine}`);
-  const slots = r.loop.parallel ? `${r.loop.slotsUsed}/${r.loop.parallel}` : String(r.loop.slotsUsed);
-  lines.push(`loop ${r.loop.status}${r.loop.haltReason ? ` (${r.loop.haltReason})` : ""}  tick ${r.loop.tick ?? "-"}  slots ${slots}${r.queue ? `  queue ${r.queue.ready} ready, ${r.queue.delayed} delayed, ${r.queue.inFlight} in flight, ${r.queue.dead} dead` : ""}`);
-  if (r.lastEvent) lines.push(`last event #${r.lastEvent.seq}${r.lastEvent.ago ? ` ${r.lastEvent.ago} ago` : ""}`);
+  const slots = r.loop.parallel
+    ? `${r.loop.slotsUsed}/${r.loop.parallel}`
+    : String(r.loop.slotsUsed);
+  lines.push(
+    `loop ${r.loop.status}${r.loop.haltReason ? ` (${r.loop.haltReason})` : ""}  tick ${r.loop.tick ?? "-"}  slots ${slots}${r.queue ? `  queue ${r.queue.ready} ready, ${r.queue.delayed} delayed, ${r.queue.inFlight} in flight, ${r.queue.dead} dead` : ""}`,
+  );
+  if (r.lastEvent)
+    lines.push(`last event #${r.lastEvent.seq}${r.lastEvent.ago ? ` ${r.lastEvent.ago} ago` : ""}`);
   if (r.tasks.length > 0) {
     lines.push("");
     for (const t of r.tasks) {
-      const detail = [t.pr ? `PR #${t.pr}` : "", t.lastReason && t.status !== "merged" ? t.lastReason : "", t.retryAt && t.status !== "merged" ? `retry ${t.retryAt}` : ""].filter(Boolean).join("  ");
-      lines.push(`#${String(t.issue).padEnd(5)} ${t.status.padEnd(12)} a${t.attempt}  ${oneLine(t.title ?? "", 50).padEnd(50)}  ${detail}`);
+      const detail = [
+        t.pr ? `PR #${t.pr}` : "",
+        t.lastReason && t.status !== "merged" ? t.lastReason : "",
+        t.retryAt && t.status !== "merged" ? `retry ${t.retryAt}` : "",
+      ]
+        .filter(Boolean)
+        .join("  ");
+      lines.push(
+        `#${String(t.issue).padEnd(5)} ${t.status.padEnd(12)} a${t.attempt}  ${oneLine(t.title ?? "", 50).padEnd(50)}  ${detail}`,
+      );
     }
   }
   if (r.lastFailure) {
-    lines.push("", `last failure: #${r.lastFailure.issue} a${r.lastFailure.attempt} ${r.lastFailure.reason ?? ""}${r.lastFailure.error ? `: ${oneLine(r.lastFailure.error, 200)}` : ""}`);
+    lines.push(
+      "",
+      `last failure: #${r.lastFailure.issue} a${r.lastFailure.attempt} ${r.lastFailure.reason ?? ""}${r.lastFailure.error ? `: ${oneLine(r.lastFailure.error, 200)}` : ""}`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

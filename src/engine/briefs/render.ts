@@ -25,14 +25,21 @@ export function loadBriefTemplate(name: BriefName, briefsDir: string): BriefTemp
   const override = join(briefsDir, `${name}.md`);
   const fromOperator = existsSync(override);
   const text = fromOperator ? readFileSync(override, "utf8") : bundled[name];
-  return { name, text, digest: briefDigest(text), source: fromOperator ? override : `bundled ${name} brief` };
+  return {
+    name,
+    text,
+    digest: briefDigest(text),
+    source: fromOperator ? override : `bundled ${name} brief`,
+  };
 }
 
 /** Fills `{{name}}` placeholders; unknown placeholders render empty. Values are inserted verbatim. */
-export function renderBrief(template: BriefTemplate, values: Record<string, string | number>): string {
-  return template.text
-    .replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (_, key: string) =>
-      Object.hasOwn(values, key) ? String(values[key]) : "",
+export function renderBrief(
+  template: BriefTemplate,
+  values: Record<string, string | number>,
+): string {
+  return template.text.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (_, key: string) =>
+    Object.hasOwn(values, key) ? String(values[key]) : "",
   );
 }
 

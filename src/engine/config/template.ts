@@ -68,8 +68,10 @@ export const settingDocs: Record<string, string> = {
   "paths.state_dir": "Event log, operator stream, transcripts, local forge.",
   "paths.worktree_root":
     "Attempt worktrees (default: .forge-loop-worktrees beside the repository).",
-  github: "GitHub, when tracker or platform is github (the token comes from GITHUB_TOKEN, GH_TOKEN or `gh auth token`).",
-  "github.api_url": "The REST API: https://api.github.com, or https://<host>/api/v3 for GitHub Enterprise Server.",
+  github:
+    "GitHub, when tracker or platform is github (the token comes from GITHUB_TOKEN, GH_TOKEN or `gh auth token`).",
+  "github.api_url":
+    "The REST API: https://api.github.com, or https://<host>/api/v3 for GitHub Enterprise Server.",
   "github.push":
     "token pushes branches over https with the token (never written to argv or .git/config); remote pushes to the git remote above with your own git credentials.",
   "github.push_url":

@@ -15,7 +15,7 @@ export interface FileChange {
 const implementations: Record<string, { fn: string; good: string; bad?: string; test: string }> = {
   slugify: {
     fn: "slugify",
-    good: "return String(text).toLowerCase().split(/[^a-z0-9]+/).filter(Boolean).join(\"-\");",
+    good: 'return String(text).toLowerCase().split(/[^a-z0-9]+/).filter(Boolean).join("-");',
     test: 'assert.equal(slugify("Hello, World!"), "hello-world");\n  assert.equal(slugify(""), "");',
   },
   "word-count": {
@@ -31,7 +31,7 @@ const implementations: Record<string, { fn: string; good: string; bad?: string; 
   },
   truncate: {
     fn: "truncate",
-    good: 'return text.length > max ? `${text.slice(0, Math.max(0, max - 1))}…` : text;',
+    good: "return text.length > max ? text.slice(0, Math.max(0, max - 1)) + '…' : text;",
     test: 'assert.equal(truncate("abcdef", 4), "abc…");\n  assert.equal(truncate("ab", 4), "ab");',
   },
   "reverse-words": {
@@ -41,7 +41,7 @@ const implementations: Record<string, { fn: string; good: string; bad?: string; 
   },
   "config-loader": {
     fn: "loadConfig",
-    good: "return { ...defaults, ...Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith(\"APP_\"))) };",
+    good: 'return { ...defaults, ...Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("APP_"))) };',
     test: 'assert.deepEqual(loadConfig({ a: 1 }, { APP_X: "y" }), { a: 1, APP_X: "y" });',
   },
 };
@@ -50,7 +50,8 @@ const implementations: Record<string, { fn: string; good: string; bad?: string; 
 export function changesFor(module: string, scenario: ScenarioName, attempt: number): FileChange[] {
   const impl = implementations[module];
   if (!impl) return [];
-  const params = module === "truncate" ? "text, max" : module === "config-loader" ? "defaults, env" : "text";
+  const params =
+    module === "truncate" ? "text, max" : module === "config-loader" ? "defaults, env" : "text";
   const body = scenario === "checks-retry" && attempt === 1 && impl.bad ? impl.bad : impl.good;
   const source = `export function ${impl.fn}(${params}) {\n  ${body}\n}\n`;
   const changes: FileChange[] = [{ path: `src/${module}.js`, content: source }];
@@ -81,5 +82,9 @@ export function commit(cwd: string, message: string): void {
     GIT_COMMITTER_EMAIL: "demo-agent@localhost",
   };
   execFileSync("git", ["add", "--all"], { cwd, env, stdio: "ignore" });
-  execFileSync("git", ["commit", "--no-verify", "--quiet", "-m", message], { cwd, env, stdio: "ignore" });
+  execFileSync("git", ["commit", "--no-verify", "--quiet", "-m", message], {
+    cwd,
+    env,
+    stdio: "ignore",
+  });
 }

@@ -35,13 +35,26 @@ const ids = () => ({ sessionId, uuid: randomUUID() });
 
 async function say(text: string): Promise<void> {
   turns++;
-  await emit(assistantLine({ ...ids(), messageId: randomUUID(), model, content: [textBlock(text)] }));
+  await emit(
+    assistantLine({ ...ids(), messageId: randomUUID(), model, content: [textBlock(text)] }),
+  );
 }
 
-async function tool(name: string, input: Record<string, unknown>, act: () => string): Promise<void> {
+async function tool(
+  name: string,
+  input: Record<string, unknown>,
+  act: () => string,
+): Promise<void> {
   turns++;
   const toolUseId = `toolu_${randomUUID().slice(0, 8)}`;
-  await emit(assistantLine({ ...ids(), messageId: randomUUID(), model, content: [toolUseBlock(toolUseId, name, input)] }));
+  await emit(
+    assistantLine({
+      ...ids(),
+      messageId: randomUUID(),
+      model,
+      content: [toolUseBlock(toolUseId, name, input)],
+    }),
+  );
   const output = act();
   await emit(toolResultLine({ ...ids(), toolUseId, content: output }));
 }
@@ -85,7 +98,10 @@ async function work(brief: string, scenario: ScenarioName, attempt: number): Pro
     commit(process.cwd(), `${issue.title} (#demo, attempt ${attempt})`);
     return "committed";
   });
-  await finish(`Implemented: ${issue.title}.${brief.includes("What went wrong") ? " Addressed the feedback from the previous attempt." : ""}`, 0.04 + 0.01 * turns);
+  await finish(
+    `Implemented: ${issue.title}.${brief.includes("What went wrong") ? " Addressed the feedback from the previous attempt." : ""}`,
+    0.04 + 0.01 * turns,
+  );
 }
 
 async function critique(brief: string, scenario: ScenarioName): Promise<void> {
@@ -96,12 +112,27 @@ async function critique(brief: string, scenario: ScenarioName): Promise<void> {
     ? {
         overall: "request_changes",
         summary: "The function works, but nothing tests it.",
-        findings: [{ severity: "sev2", category: "tests", file: "src/title-case.js", line: 1, message: "titleCase has no tests: empty input and punctuation are untested.", fix: "Add test/title-case.test.js covering empty text and punctuation." }],
+        findings: [
+          {
+            severity: "sev2",
+            category: "tests",
+            file: "src/title-case.js",
+            line: 1,
+            message: "titleCase has no tests: empty input and punctuation are untested.",
+            fix: "Add test/title-case.test.js covering empty text and punctuation.",
+          },
+        ],
       }
     : {
         overall: "approve",
         summary: "Small, tested change that does what the issue asks.",
-        findings: [{ severity: "sev3", category: "docs", message: "Consider a line in the README about the new function." }],
+        findings: [
+          {
+            severity: "sev3",
+            category: "docs",
+            message: "Consider a line in the README about the new function.",
+          },
+        ],
       };
   await finish(`Review done.\n\n${JSON.stringify(verdict)}`, 0.02);
 }
@@ -109,7 +140,8 @@ async function critique(brief: string, scenario: ScenarioName): Promise<void> {
 /** Like `claude -p`: the prompt after `--`, or on stdin when the adapter sends a large one there. */
 async function readBrief(): Promise<string> {
   const dashes = process.argv.indexOf("--");
-  if (dashes >= 0 && dashes < process.argv.length - 1) return process.argv[process.argv.length - 1] ?? "";
+  if (dashes >= 0 && dashes < process.argv.length - 1)
+    return process.argv[process.argv.length - 1] ?? "";
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
@@ -119,7 +151,15 @@ async function main(): Promise<void> {
   const brief = await readBrief();
   const scenario = scenarioOf(brief);
   const attempt = Number(/This is attempt (\d+)/.exec(brief)?.[1] ?? "1");
-  await emit(initLine({ ...ids(), cwd: process.cwd(), model, tools: ["Bash", "Write", "Read"], permissionMode: "acceptEdits" }));
+  await emit(
+    initLine({
+      ...ids(),
+      cwd: process.cwd(),
+      model,
+      tools: ["Bash", "Write", "Read"],
+      permissionMode: "acceptEdits",
+    }),
+  );
   if (!scenario) return finish("This brief is not one of the demo's scenarios; nothing to do.", 0);
   if (brief.includes("You are the critic")) return critique(brief, scenario);
   return work(brief, scenario, attempt);

@@ -32,8 +32,10 @@ const projectFiles: Record<string, string> = {
   "package.json": `${JSON.stringify({ name: "textkit", version: "1.0.0", type: "module", private: true, scripts: { test: "node --test" } }, null, 2)}\n`,
   "README.md": "# textkit\n\nSmall text helpers. This is the forge-loop demo's sandbox project.\n",
   ".gitignore": ".forge-loop/\nnode_modules/\nforge-loop.yaml\n",
-  "src/trim-lines.js": 'export function trimLines(text) {\n  return String(text).split("\\n").map((line) => line.trim()).join("\\n");\n}\n',
-  "test/trim-lines.test.js": 'import assert from "node:assert/strict";\nimport { test } from "node:test";\nimport { trimLines } from "../src/trim-lines.js";\n\ntest("trimLines", () => {\n  assert.equal(trimLines("  a \\n b"), "a\\nb");\n});\n',
+  "src/trim-lines.js":
+    'export function trimLines(text) {\n  return String(text).split("\\n").map((line) => line.trim()).join("\\n");\n}\n',
+  "test/trim-lines.test.js":
+    'import assert from "node:assert/strict";\nimport { test } from "node:test";\nimport { trimLines } from "../src/trim-lines.js";\n\ntest("trimLines", () => {\n  assert.equal(trimLines("  a \\n b"), "a\\nb");\n});\n',
 };
 
 /** The compiled demo agent, run by the real claude-code adapter in place of `claude`. */
@@ -76,9 +78,15 @@ heartbeat_interval_s: 2
 }
 
 /** `agent` is the worker and critic argv; tests pass the compiled agent explicitly. */
-export function buildSandbox(dir: string, agent: readonly string[] = [process.execPath, demoAgentPath()]): Sandbox {
+export function buildSandbox(
+  dir: string,
+  agent: readonly string[] = [process.execPath, demoAgentPath()],
+): Sandbox {
   if (existsSync(dir) && readdirSync(dir).length > 0) {
-    throw new UserError(`${dir} is not empty`, "Pass --dir with a new or empty directory, or leave --dir out for a fresh temporary one.");
+    throw new UserError(
+      `${dir} is not empty`,
+      "Pass --dir with a new or empty directory, or leave --dir out for a fresh temporary one.",
+    );
   }
   const originDir = join(dir, "origin.git");
   const projectDir = join(dir, "textkit");

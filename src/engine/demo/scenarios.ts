@@ -28,7 +28,7 @@ export const demoIssues: DemoIssue[] = [
     scenario: "clean",
     module: "slugify",
     title: "Add slugify(text) for URL-safe names",
-    body: "Add `slugify(text)` to the library: lower-case, words joined by `-`, anything that is not a letter or digit dropped.\n\nAcceptance: `slugify(\"Hello, World!\") === \"hello-world\"`, with tests.",
+    body: 'Add `slugify(text)` to the library: lower-case, words joined by `-`, anything that is not a letter or digit dropped.\n\nAcceptance: `slugify("Hello, World!") === "hello-world"`, with tests.',
     labels: ["loop:ready", "priority:p1"],
   },
   {
@@ -66,4 +66,8 @@ export const demoIssues: DemoIssue[] = [
     body: "Replace the configuration loader with one that reads environment overrides. This touches every caller: a human must review it.",
     labels: ["loop:ready", "risk:high"],
   },
-].map((issue) => ({ ...issue, scenario: issue.scenario as ScenarioName, body: `${issue.body}\n\n${scenarioMarker(issue.scenario as ScenarioName)}` }));
+].map((issue) => ({
+  ...issue,
+  scenario: issue.scenario as ScenarioName,
+  body: `${issue.body}\n\n${scenarioMarker(issue.scenario as ScenarioName)}`,
+}));

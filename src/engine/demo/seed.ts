@@ -22,7 +22,11 @@ export async function seedDemoIssues(
   try {
     const numbers: number[] = [];
     for (const issue of demoIssues.filter((i) => !only || only.includes(i.scenario))) {
-      const created = await forge.tracker.create({ title: issue.title, body: issue.body, labels: issue.labels });
+      const created = await forge.tracker.create({
+        title: issue.title,
+        body: issue.body,
+        labels: issue.labels,
+      });
       numbers.push(created.number);
     }
     return numbers;

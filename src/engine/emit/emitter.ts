@@ -7,12 +7,13 @@
  * act aborts the act; `emitAfter` retries and then only reports, so a completed merge is
  * never turned into a reported failure by a log hiccup.
  */
+
+import type { Clock } from "../../shared/clock.js";
+import { describeError } from "../../shared/errors.js";
 import type { StoredEvent } from "../../store/contract/envelope.js";
 import { type EngineKind, type PayloadOf, validatePayload } from "../../store/contract/kinds.js";
 import type { JsonlEntry, JsonlWriter } from "../../store/jsonl/writer.js";
 import type { EventLog } from "../../store/log/event-log.js";
-import type { Clock } from "../../shared/clock.js";
-import { describeError } from "../../shared/errors.js";
 
 export interface EmitMeta {
   key: string;
@@ -50,12 +51,18 @@ export class Emitter {
   }
 
   /** After an irreversible act: retried a few times, then reported, never thrown. */
-  emitAfter<K extends EngineKind>(kind: K, payload: PayloadOf<K>, meta: EmitMeta): StoredEvent | undefined {
+  emitAfter<K extends EngineKind>(
+    kind: K,
+    payload: PayloadOf<K>,
+    meta: EmitMeta,
+  ): StoredEvent | undefined {
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
         return this.emit(kind, payload, meta);
       } catch (err) {
-        this.report(`forge-loop: could not record ${kind} (try ${attempt}/3): ${describeError(err)}`);
+        this.report(
+          `forge-loop: could not record ${kind} (try ${attempt}/3): ${describeError(err)}`,
+        );
       }
     }
     return undefined;

@@ -1,3 +1,5 @@
+import type { Config } from "../config/schema.js";
+
 /**
  * What a label name may be, for every tracker: what GitHub accepts (at most 50
  * characters) minus what would break a terminal line or a log line (control characters,
@@ -10,4 +12,10 @@ const labelPattern = /^[^\s\p{Cc}\p{Cs}](?:[^\p{Cc}\p{Cs}]{0,48}[^\s\p{Cc}\p{Cs}
 
 export function isValidLabel(name: string): boolean {
   return labelPattern.test(name);
+}
+
+/** Every label the loop reads or writes, priorities p0–p3 included. */
+export function loopLabels(labels: Config["labels"]): string[] {
+  const { priority_prefix, ...named } = labels;
+  return [...Object.values(named), ...[0, 1, 2, 3].map((p) => `${priority_prefix}p${p}`)];
 }

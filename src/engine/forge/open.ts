@@ -13,8 +13,9 @@ import type { LoadedConfig } from "../config/load.js";
 import { resolveGitHubToken } from "./github/auth.js";
 import type { OnWait } from "./github/client.js";
 import { openGitHubForge } from "./github/github-forge.js";
-import { defaultPushUrl, githubHost } from "./github/push.js";
+import { githubTarget } from "./github/settings.js";
 import type { WaitPolicy } from "./github/waits.js";
+import { loopLabels } from "./labels.js";
 import { openLocalForgeDb } from "./local/db.js";
 import { openLocalForge } from "./local/local-forge.js";
 import { LocalPlatform } from "./local/platform.js";
@@ -64,39 +65,12 @@ export function openForge(loaded: LoadedConfig, options: OpenForgeOptions = {}):
 }
 
 function openGitHub(loaded: LoadedConfig, options: OpenForgeOptions) {
-  const { config } = loaded;
-  const slug = loaded.repoSlug;
-  const [owner, repo] = slug?.split("/") ?? [];
-  if (!owner || !repo) {
-    throw new UserError(
-      `tracker: github needs repo: owner/name (got repo: ${JSON.stringify(config.repo)})`,
-      "Set repo: to the GitHub repository, e.g. repo: acme/widgets, and keep forge-loop.yaml in its checkout.",
-    );
-  }
-  if (config.platform === "github" && config.remote === false) {
-    throw new UserError(
-      "platform: github needs a git remote to fetch the base branch from (remote: is false)",
-      "Set remote: to the git remote of the GitHub repository (usually origin).",
-    );
-  }
-  const { api_url: apiUrl, push, push_url: pushUrl, checks_grace_s } = config.github;
-  if (push === "remote" && config.remote === false) {
-    throw new UserError(
-      "github.push: remote needs a git remote to push to (remote: is false)",
-      "Set remote: to the git remote of the GitHub repository, or github.push: token.",
-    );
-  }
-  const token = resolveGitHubToken(options.env ?? process.env, githubHost(apiUrl));
+  const target = githubTarget(loaded);
+  const token = resolveGitHubToken(options.env ?? process.env, target.host);
   return openGitHubForge({
+    ...target,
     token,
-    apiUrl,
-    repo: { owner, repo },
-    push:
-      push === "token"
-        ? { kind: "token", url: pushUrl ?? defaultPushUrl(apiUrl, owner, repo) }
-        : { kind: "remote", remote: config.remote as string },
-    base: config.base_branch,
-    checksGraceMs: checks_grace_s * 1000,
+    labels: loopLabels(loaded.config.labels),
     ...(options.onWait ? { onWait: options.onWait } : {}),
     ...(options.waits ? { waits: options.waits } : {}),
     ...(options.clock ? { clock: options.clock } : {}),

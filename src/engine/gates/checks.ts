@@ -50,7 +50,8 @@ async function runOne(
 ): Promise<CheckResult> {
   const [file, ...args] = argv;
   const started = Date.now();
-  if (!file) return { command: "", exit_code: null, duration_ms: 0, output_tail: "empty check command" };
+  if (!file)
+    return { command: "", exit_code: null, duration_ms: 0, output_tail: "empty check command" };
   const run = await execa(file, args, {
     cwd,
     all: true,

@@ -89,11 +89,18 @@ export function reviewFromFindings(outcome: CriticOutcome): {
 } {
   const header = `**forge-loop critic: ${outcome.overall}**${outcome.blocking ? " (blocking)" : ""}\n\n${outcome.summary}`;
   const general = outcome.findings.filter((f) => !(f.file && f.line));
-  const lines = general.map((f) => `- **${f.severity}/${f.category}**${f.file ? ` \`${f.file}\`` : ""}: ${f.message}${f.fix ? `\n  Fix: ${f.fix}` : ""}`);
+  const lines = general.map(
+    (f) =>
+      `- **${f.severity}/${f.category}**${f.file ? ` \`${f.file}\`` : ""}: ${f.message}${f.fix ? `\n  Fix: ${f.fix}` : ""}`,
+  );
   return {
     body: lines.length > 0 ? `${header}\n\n${lines.join("\n")}` : header,
     comments: outcome.findings
       .filter((f): f is Finding & { file: string; line: number } => Boolean(f.file && f.line))
-      .map((f) => ({ path: f.file, line: f.line, body: `**${f.severity}/${f.category}**: ${f.message}${f.fix ? `\n\nFix: ${f.fix}` : ""}` })),
+      .map((f) => ({
+        path: f.file,
+        line: f.line,
+        body: `**${f.severity}/${f.category}**: ${f.message}${f.fix ? `\n\nFix: ${f.fix}` : ""}`,
+      })),
   };
 }

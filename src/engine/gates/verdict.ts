@@ -3,7 +3,12 @@
  * The critic is an agent: its output is untrusted text, so parsing never throws and a
  * verdict that cannot be read becomes a blocking `error` verdict upstream.
  */
-import { type Finding, type SevCounts, type Verdict, verdictSchema } from "../../store/contract/kinds.js";
+import {
+  type Finding,
+  type SevCounts,
+  type Verdict,
+  verdictSchema,
+} from "../../store/contract/kinds.js";
 
 export interface BlockingPolicy {
   blockOnSev2: boolean;
@@ -80,7 +85,8 @@ export function blockingReason(
   if (verdict.overall === "request_changes" && counts.sev2 > 0) {
     return `request_changes with ${counts.sev2} sev2 finding(s)`;
   }
-  if (policy.blockOnSev2 && counts.sev2 > 0) return `${counts.sev2} sev2 finding(s) (block_on_sev2)`;
+  if (policy.blockOnSev2 && counts.sev2 > 0)
+    return `${counts.sev2} sev2 finding(s) (block_on_sev2)`;
   if (
     verdict.overall === "approve" &&
     verdict.findings.length === 0 &&

@@ -7,9 +7,9 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { describeError } from "../../shared/errors.js";
 import { taskEventKey, taskId } from "../../store/contract/ids.js";
 import type { PayloadOf } from "../../store/contract/kinds.js";
-import { describeError } from "../../shared/errors.js";
 import { renderBrief } from "../briefs/render.js";
 import type { Issue } from "../forge/types.js";
 import { runChecks } from "../gates/checks.js";
@@ -20,8 +20,8 @@ import { finishAttempt } from "./finish.js";
 import { type LandingResult, landPullRequest } from "./land.js";
 import type { RunningAttempt } from "./runtime.js";
 import { superviseWorker } from "./supervise.js";
-import { type Workspace, openWorkspace } from "./workspace.js";
 import { criticSpec, workerSpec } from "./worker-spec.js";
+import { openWorkspace, type Workspace } from "./workspace.js";
 
 type FailReason = PayloadOf<"task.failed">["reason"];
 
@@ -55,19 +55,39 @@ export async function runAttempt(
   issue: Issue,
   fingerprint: string,
 ): Promise<AttemptOutcome> {
-  const logDir = join(ctx.paths.logsDir, taskId(running.issue).replace(":", "-"), `a${running.attempt}`);
+  const logDir = join(
+    ctx.paths.logsDir,
+    taskId(running.issue).replace(":", "-"),
+    `a${running.attempt}`,
+  );
   mkdirSync(logDir, { recursive: true });
-  const scope: AttemptScope = { ctx, running, issue, fingerprint, logDir, startedAt: ctx.clock.now(), costUsd: 0 };
+  const scope: AttemptScope = {
+    ctx,
+    running,
+    issue,
+    fingerprint,
+    logDir,
+    startedAt: ctx.clock.now(),
+    costUsd: 0,
+  };
   try {
     const status = await work(scope);
     return await finishAttempt(scope, { status });
   } catch (err) {
     if (err instanceof AttemptFailed) {
-      return await finishAttempt(scope, { status: "failed", reason: err.reason, error: err.message, stderrTail: err.stderrTail });
+      return await finishAttempt(scope, {
+        status: "failed",
+        reason: err.reason,
+        error: err.message,
+        stderrTail: err.stderrTail,
+      });
     }
-    if (running.stopRequested === "halted") return await finishAttempt(scope, { status: "compensated", error: "halted now" });
+    if (running.stopRequested === "halted")
+      return await finishAttempt(scope, { status: "compensated", error: "halted now" });
     const message = describeError(err);
-    ctx.report(`forge-loop: attempt #${running.issue} a${running.attempt} failed unexpectedly: ${message}`);
+    ctx.report(
+      `forge-loop: attempt #${running.issue} a${running.attempt} failed unexpectedly: ${message}`,
+    );
     return await finishAttempt(scope, { status: "failed", reason: "worker_error", error: message });
   }
 }
@@ -116,25 +136,52 @@ function stopIfRequested(scope: AttemptScope): void {
 }
 
 async function runWorker(scope: AttemptScope, brief: string): Promise<void> {
-  const { ctx, running } = scope;
+  const { ctx } = scope;
   stopIfRequested(scope);
-  const result = await superviseWorker(scope, workerSpec(ctx.config), brief, scope.workspace!.path, join(scope.logDir, "worker"));
+  const result = await superviseWorker(
+    scope,
+    workerSpec(ctx.config),
+    brief,
+    scope.workspace!.path,
+    join(scope.logDir, "worker"),
+  );
   stopIfRequested(scope);
   if (result.outcome === "completed") return;
   const reason: FailReason =
-    result.outcome === "timeout" ? "timeout" : result.outcome === "stale" ? "stale" : result.outcome === "killed" ? "killed" : "worker_error";
-  throw new AttemptFailed(reason, result.error ?? `worker ended with ${result.outcome}`, result.stderrTail);
+    result.outcome === "timeout"
+      ? "timeout"
+      : result.outcome === "stale"
+        ? "stale"
+        : result.outcome === "killed"
+          ? "killed"
+          : "worker_error";
+  throw new AttemptFailed(
+    reason,
+    result.error ?? `worker ended with ${result.outcome}`,
+    result.stderrTail,
+  );
 }
 
 async function gateChecks(scope: AttemptScope): Promise<void> {
   const { ctx, running, issue } = scope;
   if (ctx.config.checks.length === 0) return;
   stopIfRequested(scope);
-  const outcome = await runChecks(ctx.config.checks, scope.workspace!.path, { timeoutMs: ctx.config.checks_timeout_s * 1000 });
-  emitTask(scope, "checks.completed", { issue: issue.number, attempt: running.attempt, passed: outcome.passed, results: outcome.results });
+  const outcome = await runChecks(ctx.config.checks, scope.workspace!.path, {
+    timeoutMs: ctx.config.checks_timeout_s * 1000,
+  });
+  emitTask(scope, "checks.completed", {
+    issue: issue.number,
+    attempt: running.attempt,
+    passed: outcome.passed,
+    results: outcome.results,
+  });
   if (!outcome.passed) {
     const failed = outcome.results.find((r) => r.exit_code !== 0);
-    throw new AttemptFailed("checks_failed", `check \`${failed?.command}\` failed (exit ${failed?.exit_code ?? "none"})`, failed?.output_tail);
+    throw new AttemptFailed(
+      "checks_failed",
+      `check \`${failed?.command}\` failed (exit ${failed?.exit_code ?? "none"})`,
+      failed?.output_tail,
+    );
   }
 }
 
@@ -165,7 +212,10 @@ async function openPullRequest(scope: AttemptScope): Promise<number> {
 
 /** One line, bounded: issue titles are untrusted text. */
 export function pullRequestTitle(issue: Issue): string {
-  const title = issue.title.replace(/[\r\n\t]+/g, " ").trim().slice(0, 200);
+  const title = issue.title
+    .replace(/[\r\n\t]+/g, " ")
+    .trim()
+    .slice(0, 200);
   return `#${issue.number}: ${title || "(untitled issue)"}`;
 }
 
@@ -181,7 +231,10 @@ async function gateCritic(scope: AttemptScope): Promise<CriticOutcome | undefine
     issue_title: issue.title,
     issue_body: issue.body,
     manifesto: await scope.workspace!.manifesto(),
-    prior_findings: prior.length > 0 ? prior.map((f) => `- [${f.severity}/${f.category}] ${f.message}`).join("\n") : "(none)",
+    prior_findings:
+      prior.length > 0
+        ? prior.map((f) => `- [${f.severity}/${f.category}] ${f.message}`).join("\n")
+        : "(none)",
     changed_lines: diff.changedLines,
     diff: diff.text,
   });
@@ -191,7 +244,10 @@ async function gateCritic(scope: AttemptScope): Promise<CriticOutcome | undefine
     brief,
     scope.logDir,
     diff.changedLines,
-    { blockOnSev2: ctx.config.critic.block_on_sev2, suspiciousApproveLines: ctx.config.critic.suspicious_approve_lines },
+    {
+      blockOnSev2: ctx.config.critic.block_on_sev2,
+      suspiciousApproveLines: ctx.config.critic.suspicious_approve_lines,
+    },
   );
   stopIfRequested(scope);
   emitTask(scope, "critique.issued", {
@@ -215,20 +271,19 @@ async function postReview(scope: AttemptScope, outcome: CriticOutcome): Promise<
   try {
     await scope.ctx.platform.review(scope.pr!, review.body, review.comments);
   } catch (err) {
-    scope.ctx.report(`forge-loop: could not post the critic review on PR #${scope.pr}: ${describeError(err)}`);
+    scope.ctx.report(
+      `forge-loop: could not post the critic review on PR #${scope.pr}: ${describeError(err)}`,
+    );
   }
 }
 
 /** Emits an event of this attempt (key: kind, task and attempt), strictly. */
-export function emitTask<K extends "task.dispatched" | "checks.completed" | "pr.opened" | "critique.issued">(
-  scope: AttemptScope,
-  kind: K,
-  payload: PayloadOf<K>,
-): void {
+export function emitTask<
+  K extends "task.dispatched" | "checks.completed" | "pr.opened" | "critique.issued",
+>(scope: AttemptScope, kind: K, payload: PayloadOf<K>): void {
   scope.ctx.emitter.emit(kind, payload, {
     key: taskEventKey(kind, scope.running.issue, scope.running.attempt),
     taskId: taskId(scope.running.issue),
     sagaId: `tick:${scope.running.tick}`,
   });
 }
-

@@ -2,10 +2,11 @@
  * Everything a tick phase or an attempt needs, handed in once by the engine. Real
  * implementations in production, the same ones in tests (with fake remote services).
  */
-import type { LoopState } from "../../store/projections/types.js";
-import type { StatePaths } from "../../store/paths.js";
-import type { Queue } from "../../store/queue/queue.js";
+
 import type { Clock } from "../../shared/clock.js";
+import type { StatePaths } from "../../store/paths.js";
+import type { LoopState } from "../../store/projections/types.js";
+import type { Queue } from "../../store/queue/queue.js";
 import type { BriefTemplate } from "../briefs/render.js";
 import type { ResolvedConfig } from "../config/load.js";
 import type { Emitter } from "../emit/emitter.js";

@@ -19,22 +19,35 @@ export function applyPendingControls(ctx: EngineContext, log: EventLog): number 
   const pending = pendingControls(ctx.state());
   for (const entry of pending) {
     const event = log.since(entry.seq - 1, 1)[0];
-    if (!event || event.kind !== "control.requested") continue;
+    if (event?.kind !== "control.requested") continue;
     const parsed = payloadSchemas["control.requested"].safeParse(event.payload);
     const answer: Answer = parsed.success
       ? applyOne(ctx, parsed.data)
-      : { result: "rejected", detail: `malformed request: ${parsed.error.issues[0]?.message ?? "invalid"}` };
+      : {
+          result: "rejected",
+          detail: `malformed request: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+        };
     answerRequest(ctx, event, entry.requestId, entry.command, answer);
   }
   return pending.length;
 }
 
-function answerRequest(ctx: EngineContext, request: StoredEvent, requestId: string, command: string, answer: Answer): void {
+function answerRequest(
+  ctx: EngineContext,
+  request: StoredEvent,
+  requestId: string,
+  command: string,
+  answer: Answer,
+): void {
   const known = (["halt", "resume", "retry", "kill"] as const).find((c) => c === command) ?? "halt";
   ctx.emitter.emit(
     "control.applied",
     { request_id: requestId, command: known, result: answer.result, detail: answer.detail },
-    { key: ownEventKey("control.applied", requestId), causalEventId: request.eventId, causalSequence: request.sequence },
+    {
+      key: ownEventKey("control.applied", requestId),
+      causalEventId: request.eventId,
+      causalSequence: request.sequence,
+    },
   );
 }
 
@@ -61,7 +74,12 @@ function halt(ctx: EngineContext, request: Request): Answer {
   if (!wasHalted || mode === "now") {
     ctx.emitter.emit(
       "loop.halted",
-      { reason: request.reason ?? "operator request", by: "operator", mode, ...(request.by ? { detail: `requested by ${request.by}` } : {}) },
+      {
+        reason: request.reason ?? "operator request",
+        by: "operator",
+        mode,
+        ...(request.by ? { detail: `requested by ${request.by}` } : {}),
+      },
       { key: ownEventKey("loop.halted", request.request_id) },
     );
   }
@@ -70,18 +88,29 @@ function halt(ctx: EngineContext, request: Request): Answer {
       running.stopRequested = "halted";
       void running.worker?.kill("halted now");
     }
-    return { result: "applied", detail: `halted now; stopping ${ctx.runtime.running.size} running attempt(s)` };
+    return {
+      result: "applied",
+      detail: `halted now; stopping ${ctx.runtime.running.size} running attempt(s)`,
+    };
   }
   const draining = ctx.runtime.running.size;
   return {
     result: "applied",
-    detail: wasHalted ? "already halted" : draining > 0 ? `halted; ${draining} attempt(s) finish their current phase and stop before merge` : "halted",
+    detail: wasHalted
+      ? "already halted"
+      : draining > 0
+        ? `halted; ${draining} attempt(s) finish their current phase and stop before merge`
+        : "halted",
   };
 }
 
 function resume(ctx: EngineContext, request: Request): Answer {
   if (!isHalted(ctx)) return { result: "rejected", detail: "the loop is not halted" };
-  ctx.emitter.emit("loop.resumed", { by: request.by }, { key: ownEventKey("loop.resumed", request.request_id) });
+  ctx.emitter.emit(
+    "loop.resumed",
+    { by: request.by },
+    { key: ownEventKey("loop.resumed", request.request_id) },
+  );
   ctx.runtime.wake();
   return { result: "applied", detail: "resumed" };
 }
@@ -89,12 +118,16 @@ function resume(ctx: EngineContext, request: Request): Answer {
 function retry(ctx: EngineContext, request: Request): Answer {
   const issue = request.target;
   if (issue === undefined) return { result: "rejected", detail: "retry needs an issue number" };
-  if (ctx.runtime.running.has(issue)) return { result: "rejected", detail: `#${issue} is running now; kill it first` };
+  if (ctx.runtime.running.has(issue))
+    return { result: "rejected", detail: `#${issue} is running now; kill it first` };
   ctx.queue.cancel(`issue:${issue}`);
   ctx.runtime.retries.set(issue, { force: request.force === true });
   ctx.runtime.wake();
   const when = isHalted(ctx) ? "after resume" : "at the next tick";
-  return { result: "applied", detail: `#${issue} will be retried ${when}${request.force ? " (max_attempts bypassed)" : ""}` };
+  return {
+    result: "applied",
+    detail: `#${issue} will be retried ${when}${request.force ? " (max_attempts bypassed)" : ""}`,
+  };
 }
 
 function kill(ctx: EngineContext, request: Request): Answer {

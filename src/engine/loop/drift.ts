@@ -41,6 +41,8 @@ export function observeTick(
   const recent = [...state.recent, tickSignature(failures)].slice(-DRIFT_TICKS);
   const first = recent[0];
   const drifted =
-    recent.length === DRIFT_TICKS && first != null && recent.every((s) => s === first) ? first : undefined;
+    recent.length === DRIFT_TICKS && first != null && recent.every((s) => s === first)
+      ? first
+      : undefined;
   return drifted ? { state: { recent: [] }, drifted } : { state: { recent } };
 }

@@ -4,13 +4,17 @@
  * tests — an idle backlog. Operator commands are polled from the log continuously.
  */
 import { hostname } from "node:os";
+import { describeError } from "../../shared/errors.js";
 import { ownEventKey, tickEventKey } from "../../store/contract/ids.js";
+import {
+  acquireWriterLock,
+  heartbeatWriterLock,
+  releaseWriterLock,
+} from "../../store/log/writer-lock.js";
 import { foldEvents } from "../../store/projections/fold.js";
 import type { LoopState } from "../../store/projections/types.js";
 import { SqliteQueue } from "../../store/queue/sqlite-queue.js";
 import type { Store } from "../../store/store.js";
-import { acquireWriterLock, heartbeatWriterLock, releaseWriterLock } from "../../store/log/writer-lock.js";
-import { describeError } from "../../shared/errors.js";
 import type { AttemptOutcome, EngineContext } from "./context.js";
 import { applyPendingControls } from "./control.js";
 import { type DriftState, observeTick } from "./drift.js";
@@ -79,7 +83,11 @@ export class Engine {
     const poll = setInterval(() => this.pollControls(), options.controlPollMs ?? 100);
     try {
       this.announce();
-      const bootQueue = new SqliteQueue(this.store.db, { now: () => ctx.clock.now() + 10 * 365 * 86_400_000 }, { maxAttempts: 1_000_000 });
+      const bootQueue = new SqliteQueue(
+        this.store.db,
+        { now: () => ctx.clock.now() + 10 * 365 * 86_400_000 },
+        { maxAttempts: 1_000_000 },
+      );
       await recoverAtBoot(ctx, bootQueue);
       applyPendingControls(ctx, this.store.log);
       await this.loop(options);
@@ -158,10 +166,39 @@ export class Engine {
       // A tick with no free slot could only re-list the backlog: wait for a slot instead.
       if (budgetLeft && !this.halted() && this.ctx.runtime.freeSlots(scheduling.parallel) > 0) {
         ticks++;
-        const result = await runTick(this.context(), this.nextTickNumber(), this.fingerprints);
-        this.track(result.tick, result.attempts);
+        await this.tick();
       }
       await this.ctx.runtime.sleep(this.sleepMs());
+    }
+  }
+
+  /**
+   * One tick. A tracker or platform that fails even after its own retries ends this tick,
+   * not the engine: unattended runs outlive an outage, and the operator sees why.
+   */
+  private async tick(): Promise<void> {
+    const tick = this.nextTickNumber();
+    try {
+      const result = await runTick(this.context(), tick, this.fingerprints);
+      if (result.recorded) this.track(result.tick, result.attempts);
+    } catch (err) {
+      const message = `tick ${tick} failed: ${describeError(err)}`;
+      this.ctx.report(`forge-loop: ${message}`);
+      this.ctx.emitter.observe("engine.error", { what: "error", summary: message.slice(0, 500) });
+      if (this.state.ticks.size > 0) this.closeFailedTick(tick);
+    }
+  }
+
+  /** A tick that started but could not finish is closed with no outcomes. */
+  private closeFailedTick(tick: number): void {
+    if (
+      [...this.state.ticks.values()].some((t) => t.tick === tick && t.completedAt === undefined)
+    ) {
+      this.ctx.emitter.emitAfter(
+        "tick.completed",
+        { tick, duration_ms: 0, outcomes: [] },
+        { key: tickEventKey("tick.completed", tick), sagaId: `tick:${tick}` },
+      );
     }
   }
 
@@ -173,46 +210,74 @@ export class Engine {
   private sleepMs(): number {
     const { scheduling } = this.ctx.config;
     const depth = this.ctx.queue.depth();
-    if (depth.ready > 0 && this.ctx.runtime.freeSlots(scheduling.parallel) > 0 && !this.halted()) return 50;
+    if (depth.ready > 0 && this.ctx.runtime.freeSlots(scheduling.parallel) > 0 && !this.halted())
+      return 50;
     return scheduling.tick_interval_s * 1000;
   }
 
   /** Idle: nothing running or queued, and every ready issue is done, blocked or left for a human. */
   private async idle(): Promise<boolean> {
     const depth = this.ctx.queue.depth();
-    if (this.ctx.runtime.running.size > 0 || depth.ready + depth.delayed + depth.inFlight > 0) return false;
+    if (this.ctx.runtime.running.size > 0 || depth.ready + depth.delayed + depth.inFlight > 0)
+      return false;
     const issues = await this.ctx.tracker.listOpenWithLabel(this.ctx.config.labels.ready);
     return !issues.some((issue) => {
       const task = this.state.tasks.get(String(issue.number));
-      if (task?.status === "merged" || task?.status === "completed" || task?.status === "needs_human") return false;
+      if (
+        task?.status === "merged" ||
+        task?.status === "completed" ||
+        task?.status === "needs_human"
+      )
+        return false;
       const failed = task?.attempts.filter((a) => a.outcome === "failed").length ?? 0;
-      return failed < this.ctx.config.scheduling.max_attempts || this.ctx.runtime.retries.has(issue.number);
+      return (
+        failed < this.ctx.config.scheduling.max_attempts ||
+        this.ctx.runtime.retries.has(issue.number)
+      );
     });
   }
 
   /** The tick completes when its attempts do; the drift guard looks at every completed tick. */
   private track(tick: number, attempts: Promise<AttemptOutcome>[]): void {
     const started = this.ctx.clock.now();
-    const done = Promise.all(attempts.map((a) => a.catch((err) => failedOutcome(err)))).then((outcomes) => {
-      this.ctx.emitter.emitAfter(
-        "tick.completed",
-        { tick, duration_ms: this.ctx.clock.now() - started, outcomes: outcomes.filter((o) => o.issue > 0).map((o) => ({ issue: o.issue, status: o.status })) },
-        { key: tickEventKey("tick.completed", tick), sagaId: `tick:${tick}` },
-      );
-      this.guard(tick, outcomes);
-    });
+    const done = Promise.all(attempts.map((a) => a.catch((err) => failedOutcome(err)))).then(
+      (outcomes) => {
+        this.ctx.emitter.emitAfter(
+          "tick.completed",
+          {
+            tick,
+            duration_ms: this.ctx.clock.now() - started,
+            outcomes: outcomes
+              .filter((o) => o.issue > 0)
+              .map((o) => ({ issue: o.issue, status: o.status })),
+          },
+          { key: tickEventKey("tick.completed", tick), sagaId: `tick:${tick}` },
+        );
+        this.guard(tick, outcomes);
+      },
+    );
     this.ticksInFlight.add(done);
     void done.finally(() => this.ticksInFlight.delete(done));
   }
 
   private guard(tick: number, outcomes: AttemptOutcome[]): void {
-    const relevant = outcomes.filter((o) => o.status === "failed" || o.status === "merged" || o.status === "needs_human");
-    const { state, drifted } = observeTick(this.drift, relevant.map((o) => o.signature ?? null));
+    const relevant = outcomes.filter(
+      (o) => o.status === "failed" || o.status === "merged" || o.status === "needs_human",
+    );
+    const { state, drifted } = observeTick(
+      this.drift,
+      relevant.map((o) => o.signature ?? null),
+    );
     this.drift = state;
     if (!drifted || this.halted()) return;
     this.ctx.emitter.emitAfter(
       "loop.halted",
-      { reason: "drift", by: "engine", mode: "drain", detail: `three ticks in a row failed every attempt the same way: ${drifted}` },
+      {
+        reason: "drift",
+        by: "engine",
+        mode: "drain",
+        detail: `three ticks in a row failed every attempt the same way: ${drifted}`,
+      },
       { key: ownEventKey("loop.halted", `drift:tick:${tick}`) },
     );
   }
@@ -225,7 +290,12 @@ export class Engine {
     const reason = this.stopReason === "idle" ? "max_ticks" : (this.stopReason ?? "error");
     this.ctx.emitter.emitAfter(
       "loop.stopped",
-      { reason: reason === "max_ticks" || reason === "signal" || reason === "halt" ? reason : "error", tick: this.state.loop.get("loop")?.tick ?? 0, ...(this.stopReason === "idle" ? { detail: "backlog idle" } : {}) },
+      {
+        reason:
+          reason === "max_ticks" || reason === "signal" || reason === "halt" ? reason : "error",
+        tick: this.state.loop.get("loop")?.tick ?? 0,
+        ...(this.stopReason === "idle" ? { detail: "backlog idle" } : {}),
+      },
       { key: ownEventKey("loop.stopped", this.identity.runnerId) },
     );
   }

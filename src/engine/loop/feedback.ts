@@ -12,14 +12,19 @@ export function feedbackFor(task: TaskRow | undefined): string {
   if (!previous) return "";
   const body = describeAttempt(previous);
   const text = `# What went wrong in attempt ${previous.attempt}\n\n${body}\n\nFix this first; the rest of the earlier work is on this branch already.`;
-  return text.length > MAX_FEEDBACK_CHARS ? `${text.slice(0, MAX_FEEDBACK_CHARS)}\n…(truncated)` : text;
+  return text.length > MAX_FEEDBACK_CHARS
+    ? `${text.slice(0, MAX_FEEDBACK_CHARS)}\n…(truncated)`
+    : text;
 }
 
 function describeAttempt(a: AttemptRow): string {
   const failedChecks = a.checks?.results.filter((r) => r.exitCode !== 0) ?? [];
   if (a.reason === "checks_failed" && failedChecks.length > 0) {
     return failedChecks
-      .map((r) => `The check \`${r.command}\` failed (exit ${r.exitCode ?? "none"}). Its output ended with:\n\n\`\`\`\n${r.outputTail}\n\`\`\``)
+      .map(
+        (r) =>
+          `The check \`${r.command}\` failed (exit ${r.exitCode ?? "none"}). Its output ended with:\n\n\`\`\`\n${r.outputTail}\n\`\`\``,
+      )
       .join("\n\n");
   }
   if (a.verdict && a.verdict.findings.length > 0) {

@@ -4,10 +4,11 @@
  * attempt's outcome is decided, so side effects on remote services are tolerant: a
  * failed comment is reported, never turned into a different outcome.
  */
-import { taskEventKey, taskId } from "../../store/contract/ids.js";
-import type { PayloadOf } from "../../store/contract/kinds.js";
+
 import { isoAt } from "../../shared/clock.js";
 import { describeError } from "../../shared/errors.js";
+import { taskEventKey, taskId } from "../../store/contract/ids.js";
+import type { PayloadOf } from "../../store/contract/kinds.js";
 import type { AttemptScope } from "./attempt.js";
 import type { AttemptOutcome } from "./context.js";
 import { errorSignature } from "./drift.js";
@@ -15,7 +16,12 @@ import { ledgerComment } from "./ledger.js";
 
 export type AttemptEnd =
   | { status: "merged" | "needs_human" | "halted" | "compensated"; error?: string }
-  | { status: "failed"; reason: PayloadOf<"task.failed">["reason"]; error: string; stderrTail?: string | undefined };
+  | {
+      status: "failed";
+      reason: PayloadOf<"task.failed">["reason"];
+      error: string;
+      stderrTail?: string | undefined;
+    };
 
 export async function finishAttempt(scope: AttemptScope, end: AttemptEnd): Promise<AttemptOutcome> {
   const { ctx, running } = scope;
@@ -68,7 +74,14 @@ function recordEnd(scope: AttemptScope, end: AttemptEnd, durationMs: number): vo
     case "compensated":
       ctx.emitter.emitAfter(
         "task.compensated",
-        { ...base, action: end.status === "halted" ? "work_rescued" : "lease_reclaimed", detail: end.status === "halted" ? "the loop was halted before merge; the branch and PR are kept" : (end.error ?? "stopped") },
+        {
+          ...base,
+          action: end.status === "halted" ? "work_rescued" : "lease_reclaimed",
+          detail:
+            end.status === "halted"
+              ? "the loop was halted before merge; the branch and PR are kept"
+              : (end.error ?? "stopped"),
+        },
         meta(scope, "task.compensated"),
       );
   }
@@ -82,16 +95,25 @@ async function settleQueue(scope: AttemptScope, end: AttemptEnd): Promise<void> 
   const { ctx, running } = scope;
   try {
     if (end.status === "halted" || end.status === "compensated") {
-      ctx.queue.nack(running.claim.id, running.claim.token, { delayMs: 0, error: end.error ?? end.status });
+      ctx.queue.nack(running.claim.id, running.claim.token, {
+        delayMs: 0,
+        error: end.error ?? end.status,
+      });
     } else {
       ctx.queue.ack(running.claim.id, running.claim.token);
     }
   } catch (err) {
-    ctx.report(`forge-loop: queue item for #${running.issue} could not be settled: ${describeError(err)}`);
+    ctx.report(
+      `forge-loop: queue item for #${running.issue} could not be settled: ${describeError(err)}`,
+    );
   }
 }
 
-async function updateIssue(scope: AttemptScope, end: AttemptEnd, durationMs: number): Promise<void> {
+async function updateIssue(
+  scope: AttemptScope,
+  end: AttemptEnd,
+  durationMs: number,
+): Promise<void> {
   const { ctx, running } = scope;
   const { labels, scheduling } = ctx.config;
   const tolerant = async (what: string, act: () => Promise<void>) => {
@@ -116,10 +138,15 @@ async function updateIssue(scope: AttemptScope, end: AttemptEnd, durationMs: num
     ),
   );
   if (end.status === "merged") {
-    await tolerant("close", () => ctx.tracker.close(running.issue, `Merged in PR #${scope.pr} by forge-loop.`));
-    await tolerant("remove the ready label", () => ctx.tracker.removeLabel(running.issue, labels.ready));
+    await tolerant("close", () =>
+      ctx.tracker.close(running.issue, `Merged in PR #${scope.pr} by forge-loop.`),
+    );
+    await tolerant("remove the ready label", () =>
+      ctx.tracker.removeLabel(running.issue, labels.ready),
+    );
   }
-  if (end.status === "needs_human") await tolerant("label", () => ctx.tracker.addLabels(running.issue, [labels.needs_human]));
+  if (end.status === "needs_human")
+    await tolerant("label", () => ctx.tracker.addLabels(running.issue, [labels.needs_human]));
   if (end.status === "failed" && failedAttempts(scope) >= scheduling.max_attempts) {
     await tolerant("mark as blocked", async () => {
       await ctx.tracker.addLabels(running.issue, [labels.blocked]);
@@ -144,10 +171,23 @@ async function reapWorkspace(scope: AttemptScope, end: AttemptEnd): Promise<void
   try {
     const kept = await workspace.reap(end.status === "merged");
     if (kept) {
-      ctx.emitter.observe("worker.observation", { issue: running.issue, attempt: running.attempt, what: "message", summary: `kept worktree ${workspace.path}: ${kept}` });
+      ctx.emitter.observe("worker.observation", {
+        issue: running.issue,
+        attempt: running.attempt,
+        what: "message",
+        summary: `kept worktree ${workspace.path}: ${kept}`,
+      });
       return;
     }
-    ctx.emitter.emitAfter("worktree.reaped", { issue: running.issue, path: workspace.path, reason: `attempt ${running.attempt} ${end.status}` }, meta(scope, "worktree.reaped"));
+    ctx.emitter.emitAfter(
+      "worktree.reaped",
+      {
+        issue: running.issue,
+        path: workspace.path,
+        reason: `attempt ${running.attempt} ${end.status}`,
+      },
+      meta(scope, "worktree.reaped"),
+    );
   } catch (err) {
     ctx.report(`forge-loop: could not reap worktree ${workspace.path}: ${describeError(err)}`);
   }

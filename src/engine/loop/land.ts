@@ -13,9 +13,16 @@ export async function landPullRequest(scope: AttemptScope): Promise<LandingResul
   const { ctx, issue } = scope;
   const pr = scope.pr!;
   const status = await settledChecks(scope, pr);
-  if (status.pr.state === "merged") return recordMerge(scope, status.pr.headSha ?? "unknown", "already merged");
+  if (status.pr.state === "merged")
+    return recordMerge(scope, status.pr.headSha ?? "unknown", "already merged");
   if (status.rollup === "failing") {
-    blockMerge(scope, `platform checks failing: ${status.checks.filter((c) => c.state === "failing").map((c) => c.name).join(", ")}`);
+    blockMerge(
+      scope,
+      `platform checks failing: ${status.checks
+        .filter((c) => c.state === "failing")
+        .map((c) => c.name)
+        .join(", ")}`,
+    );
     throw new AttemptFailed("checks_failed", "the pull request's checks failed");
   }
   if (issue.labels.includes(ctx.config.labels.risk)) {
@@ -52,12 +59,25 @@ async function settledChecks(scope: AttemptScope, pr: number): Promise<PullReque
       ctx.emitter.emit(
         "pr.checks_changed",
         { issue: issue.number, pr, state: status.rollup, checks: status.checks },
-        { key: taskEventKey("pr.checks_changed", issue.number, running.attempt, `${pr}:${poll}:${status.rollup}`), taskId: taskId(issue.number), sagaId: `tick:${running.tick}` },
+        {
+          key: taskEventKey(
+            "pr.checks_changed",
+            issue.number,
+            running.attempt,
+            `${pr}:${poll}:${status.rollup}`,
+          ),
+          taskId: taskId(issue.number),
+          sagaId: `tick:${running.tick}`,
+        },
       );
     }
-    if (status.rollup !== "pending" || status.pr.state !== "open" || ctx.clock.now() > deadline) return status;
-    if (running.stopRequested) throw new AttemptFailed("killed", "stopped while waiting for the PR's checks");
-    await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** Math.min(poll, 4))));
+    if (status.rollup !== "pending" || status.pr.state !== "open" || ctx.clock.now() > deadline)
+      return status;
+    if (running.stopRequested)
+      throw new AttemptFailed("killed", "stopped while waiting for the PR's checks");
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(5_000, 250 * 2 ** Math.min(poll, 4))),
+    );
   }
 }
 
@@ -66,7 +86,11 @@ function recordMerge(scope: AttemptScope, sha: string, method: string): "merged"
   ctx.emitter.emitAfter(
     "pr.merged",
     { issue: issue.number, pr: scope.pr!, sha, method },
-    { key: taskEventKey("pr.merged", issue.number, running.attempt), taskId: taskId(issue.number), sagaId: `tick:${running.tick}` },
+    {
+      key: taskEventKey("pr.merged", issue.number, running.attempt),
+      taskId: taskId(issue.number),
+      sagaId: `tick:${running.tick}`,
+    },
   );
   return "merged";
 }
@@ -76,6 +100,10 @@ function blockMerge(scope: AttemptScope, reason: string): void {
   ctx.emitter.emit(
     "merge.blocked",
     { issue: issue.number, pr: scope.pr!, reason },
-    { key: taskEventKey("merge.blocked", issue.number, running.attempt), taskId: taskId(issue.number), sagaId: `tick:${running.tick}` },
+    {
+      key: taskEventKey("merge.blocked", issue.number, running.attempt),
+      taskId: taskId(issue.number),
+      sagaId: `tick:${running.tick}`,
+    },
   );
 }

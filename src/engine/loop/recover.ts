@@ -7,9 +7,9 @@
  */
 import { existsSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import { describeError } from "../../shared/errors.js";
 import { taskEventKey, taskId, tickEventKey } from "../../store/contract/ids.js";
 import type { Queue } from "../../store/queue/queue.js";
-import { describeError } from "../../shared/errors.js";
 import { reapOrphanWorktrees } from "../git/worktree.js";
 import type { EngineContext } from "./context.js";
 
@@ -32,7 +32,10 @@ function compensateRunningAttempts(ctx: EngineContext): void {
         action: "lease_reclaimed",
         detail: `the engine stopped while this attempt ran (phase ${worker.phase})${stopped ? `; ${stopped}` : ""}`,
       },
-      { key: taskEventKey("task.compensated", worker.issue, worker.attempt), taskId: taskId(worker.issue) },
+      {
+        key: taskEventKey("task.compensated", worker.issue, worker.attempt),
+        taskId: taskId(worker.issue),
+      },
     );
   }
 }
@@ -51,7 +54,8 @@ function stopOrphanWorker(logDir: string, ctx: EngineContext): string | undefine
     const pidFile = join(logDir, sub, "worker.pid");
     if (!existsSync(pidFile)) continue;
     const pid = Number(readFileSync(pidFile, "utf8").trim());
-    if (!Number.isInteger(pid) || pid <= 1 || !runsUnder(pid, ctx.config.paths.worktree_root)) continue;
+    if (!Number.isInteger(pid) || pid <= 1 || !runsUnder(pid, ctx.config.paths.worktree_root))
+      continue;
     try {
       process.kill(-pid, "SIGKILL");
       return `stopped its orphaned worker (pid ${pid})`;
@@ -95,7 +99,10 @@ async function reapOrphans(ctx: EngineContext): Promise<void> {
       ctx.emitter.emit(
         "worktree.reaped",
         { issue: outcome.issue, path: outcome.path, reason: "orphaned by an engine that stopped" },
-        { key: taskEventKey("worktree.reaped", outcome.issue, attempt, "orphan"), taskId: taskId(outcome.issue) },
+        {
+          key: taskEventKey("worktree.reaped", outcome.issue, attempt, "orphan"),
+          taskId: taskId(outcome.issue),
+        },
       );
     }
   } catch (err) {

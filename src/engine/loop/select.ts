@@ -47,7 +47,10 @@ export function priorityOf(labels: readonly string[], prefix: string): string | 
 
 /** A comment that blocks until answered: a human's "blocking: …"/"blocker: …" or our marker. */
 export function isBlockingComment(comment: IssueComment): boolean {
-  return /^\s*(blocking|blocker)\b/i.test(comment.body) || comment.body.includes("<!-- forge-loop:blocking -->");
+  return (
+    /^\s*(blocking|blocker)\b/i.test(comment.body) ||
+    comment.body.includes("<!-- forge-loop:blocking -->")
+  );
 }
 
 /** sha256(title + body + blocking comments + brief template digest): a change resets cooldown. */
@@ -93,7 +96,11 @@ export function selectIssues(input: SelectInput): { selected: Candidate[]; skipp
     if (skip) skipped.push(skip);
     else {
       const priority = priorityOf(entry.issue.labels, input.policy.priorityPrefix);
-      selected.push({ issue: entry.issue, fingerprint: entry.fingerprint, ...(priority ? { priority } : {}) });
+      selected.push({
+        issue: entry.issue,
+        fingerprint: entry.fingerprint,
+        ...(priority ? { priority } : {}),
+      });
     }
   }
   selected.sort(byPriorityThenAge);

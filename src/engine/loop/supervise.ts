@@ -27,7 +27,12 @@ export async function superviseWorker(
   logDir: string,
 ): Promise<WorkerResult> {
   const { ctx, running } = scope;
-  const counters: Counters = { turns: 0, toolUses: 0, lastOutputAt: ctx.clock.now(), observations: 0 };
+  const counters: Counters = {
+    turns: 0,
+    toolUses: 0,
+    lastOutputAt: ctx.clock.now(),
+    observations: 0,
+  };
   const handle = ctx.startWorker({
     spec,
     brief,
@@ -72,11 +77,21 @@ function onProgress(
   }
   if (progress.type !== "observation") return;
   if (progress.what === "tool") counters.lastTool = progress.summary;
-  const payload = { issue: running.issue, attempt: running.attempt, what: progress.what, summary: progress.summary.slice(0, 500) };
+  const payload = {
+    issue: running.issue,
+    attempt: running.attempt,
+    what: progress.what,
+    summary: progress.summary.slice(0, 500),
+  };
   counters.observations++;
   if (ctx.config.durable_observations) {
     ctx.emitter.emit("worker.observation", payload, {
-      key: taskEventKey("worker.observation", running.issue, running.attempt, `o${counters.observations}:${counters.lastOutputAt}`),
+      key: taskEventKey(
+        "worker.observation",
+        running.issue,
+        running.attempt,
+        `o${counters.observations}:${counters.lastOutputAt}`,
+      ),
       taskId: taskId(running.issue),
     });
   } else {
@@ -84,7 +99,13 @@ function onProgress(
   }
 }
 
-function heartbeat(ctx: EngineContext, running: RunningAttempt, counters: Counters, beat: number, costUsd?: number): void {
+function heartbeat(
+  ctx: EngineContext,
+  running: RunningAttempt,
+  counters: Counters,
+  beat: number,
+  costUsd?: number,
+): void {
   const { issue, attempt, claim } = running;
   try {
     ctx.queue.heartbeat(claim.id, claim.token, leaseMs(ctx));

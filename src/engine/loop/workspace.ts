@@ -41,7 +41,13 @@ export async function openWorkspace(ctx: EngineContext, issue: Issue): Promise<W
     async commitLeftovers(attempt) {
       if ((await uncommittedPaths(tree.path, { untracked: true })).length === 0) return;
       await git(tree.path, ["add", "--all"]);
-      await git(tree.path, ["commit", "--no-verify", "--quiet", "-m", `forge-loop: work left uncommitted by attempt ${attempt} at #${issue.number}`]);
+      await git(tree.path, [
+        "commit",
+        "--no-verify",
+        "--quiet",
+        "-m",
+        `forge-loop: work left uncommitted by attempt ${attempt} at #${issue.number}`,
+      ]);
     },
     hasCommits: () => hasCommits(tree.path, tree.baseSha),
     diff: () => diffSummary(tree.path, tree.baseSha),
@@ -57,7 +63,8 @@ function readManifesto(dir: string): string {
   const parts: string[] = [];
   for (const name of MANIFESTO_FILES) {
     const path = join(dir, name);
-    if (existsSync(path)) parts.push(`## ${name}\n\n${readFileSync(path, "utf8").slice(0, MANIFESTO_MAX_CHARS)}`);
+    if (existsSync(path))
+      parts.push(`## ${name}\n\n${readFileSync(path, "utf8").slice(0, MANIFESTO_MAX_CHARS)}`);
   }
   return parts.length > 0 ? parts.join("\n\n") : "(the repository has no guidance files)";
 }

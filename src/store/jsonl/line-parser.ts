@@ -75,11 +75,20 @@ export class JsonlLineParser {
   /** Parses every complete line in `chunk` (with what was held before) into `out`. */
   push(chunk: Uint8Array, out: JsonlBatch): void {
     const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    let start = 0;
-    for (;;) {
+    const first = bytes.indexOf(0x0a);
+    if (first === -1) {
+      this.hold(bytes);
+      return;
+    }
+    this.completeLine(bytes, 0, first, out);
+    // The lines wholly inside this chunk are checked for UTF-8 in one call: "\n" never
+    // occurs inside a multi-byte sequence, so each of them is valid if the run is.
+    const last = bytes.lastIndexOf(0x0a);
+    const valid = last > first && isUtf8(bytes.subarray(first + 1, last + 1));
+    let start = first + 1;
+    while (start <= last) {
       const newline = bytes.indexOf(0x0a, start);
-      if (newline === -1) break;
-      this.completeLine(bytes, start, newline, out);
+      this.completeLine(bytes, start, newline, out, 1, valid);
       start = newline + 1;
     }
     if (start < bytes.length) this.hold(bytes.subarray(start));
@@ -100,6 +109,7 @@ export class JsonlLineParser {
     newline: number,
     out: JsonlBatch,
     terminatorBytes = 1,
+    knownUtf8 = false,
   ): void {
     const length = this.heldBytes + (newline - start);
     const offset = this.lineOffset;
@@ -117,10 +127,13 @@ export class JsonlLineParser {
           prefix,
         ),
       );
+    } else if (this.heldBytes === 0) {
+      parseLine(chunk, start, newline, knownUtf8, line, offset, out);
     } else {
-      parseLine(this.joinHeld(chunk, start, newline, length), line, offset, out);
+      const joined = this.joinHeld(chunk, start, newline, length);
+      parseLine(joined, 0, joined.length, false, line, offset, out);
     }
-    this.held = [];
+    if (this.heldBytes > 0) this.held = [];
     this.heldBytes = 0;
     this.overlongPrefix = undefined;
     this.lineOffset = offset + length + terminatorBytes;
@@ -154,33 +167,41 @@ function extendPrefix(prefix: Buffer, more: Buffer): Buffer {
   return Buffer.concat([prefix, more.subarray(0, EXCERPT_BYTES - prefix.length)]);
 }
 
-function parseLine(bytes: Buffer, line: number, offset: number, out: JsonlBatch): void {
-  const length =
-    bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length;
-  if (length === 0) return;
-  const content = bytes.subarray(0, length);
-  if (!isUtf8(content)) {
-    out.malformed.push(malformedLine(line, offset, "invalid UTF-8", content));
+/** Parses bytes[start, end) (a line without its "\n") into `out`. */
+function parseLine(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  knownUtf8: boolean,
+  line: number,
+  offset: number,
+  out: JsonlBatch,
+): void {
+  const stop = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
+  if (stop === start) return;
+  const report = (reason: string) =>
+    out.malformed.push(malformedLine(line, offset, reason, bytes.subarray(start, stop)));
+  if (!knownUtf8 && !isUtf8(bytes.subarray(start, stop))) {
+    report("invalid UTF-8");
     return;
   }
-  const text = content.toString("utf8");
+  const text = bytes.toString("utf8", start, stop);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     if (isBlank(text)) return;
-    const reason =
+    report(
       err instanceof RangeError
         ? `too deeply nested to parse (${err.message})`
-        : `not JSON: ${(err as Error).message}`;
-    out.malformed.push(malformedLine(line, offset, reason, content));
+        : `not JSON: ${(err as Error).message}`,
+    );
     return;
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    out.malformed.push(malformedLine(line, offset, `not an object: ${describe(value)}`, content));
+    report(`not an object: ${describe(value)}`);
   } else if (nestedDeeperThan(value, MAX_DEPTH)) {
-    const reason = `nested deeper than ${MAX_DEPTH} levels`;
-    out.malformed.push(malformedLine(line, offset, reason, content));
+    report(`nested deeper than ${MAX_DEPTH} levels`);
   } else {
     out.records.push(value as JsonlRecord);
   }

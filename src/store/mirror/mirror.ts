@@ -19,13 +19,13 @@ import { initialMirrorState, type MirrorState, mapLegacyRecord } from "./map-leg
 
 type Payload = Record<string, unknown>;
 
-export const DEFAULT_BATCH_SIZE = 5000;
+const DEFAULT_BATCH_SIZE = 5000;
 /** Malformed lines listed in a summary (all are counted). */
 const MAX_MALFORMED_LISTED = 50;
 /** Distinct unmapped kinds counted by name; a file of random kinds cannot grow the summary. */
 const MAX_UNMAPPED_KINDS = 200;
-export const NO_KIND = "(no kind)";
-export const OTHER_KINDS = "(other kinds)";
+const NO_KIND = "(no kind)";
+const OTHER_KINDS = "(other kinds)";
 
 export interface MirrorSummary {
   /** Non-blank lines: records plus malformed lines. */

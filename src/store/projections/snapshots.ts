@@ -130,7 +130,7 @@ export class TableSnapshots implements SnapshotSource {
     state.seq = manifest.seq;
     for (const name of projectionNames) {
       const rows = state[name] as Map<string, unknown>;
-      for (const [key, id] of manifest.rows[name] ?? []) rows.set(key, this.row(id + 0));
+      for (const [key, id] of manifest.rows[name] ?? []) rows.set(key, this.row(id));
       if (name === "tasks") rows.delete(rows.keys().next().value as string);
     }
     this.evict();

@@ -10,14 +10,17 @@ export function EventsPane({
   feed,
   width,
   height,
+  malformed,
 }: {
   feed: readonly FeedLine[];
   width: number;
   height: number;
+  /** Stream lines that could not be read: counted and said, never fatal. */
+  malformed: number;
 }) {
   const shown = feed.slice(Math.max(0, feed.length - inner(height)));
   return (
-    <Pane title="Events" width={width} height={height}>
+    <Pane title={`Events${skipped(malformed)}`} width={width} height={height}>
       <Box flexDirection="column">
         {shown.map((line, i) => (
           // Stream-only lines have no identity of their own: rows are positional.
@@ -27,4 +30,9 @@ export function EventsPane({
       </Box>
     </Pane>
   );
+}
+
+export function skipped(malformed: number): string {
+  if (malformed === 0) return "";
+  return ` (${malformed} unreadable stream line${malformed === 1 ? "" : "s"} skipped)`;
 }

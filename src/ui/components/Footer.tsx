@@ -12,7 +12,7 @@ const noticeColor = { info: "cyan", warn: "yellow", error: "red" } as const;
 /** The last line: what the keys do now, or the question, prompt or notice of the moment. */
 export function Footer({ ui, width }: { ui: UiState; width: number }) {
   return (
-    <Box width={width} height={1} overflow="hidden">
+    <Box width={width} height={1}>
       {footerContent(ui)}
     </Box>
   );

@@ -34,7 +34,6 @@ export function Pane({ title, width, height, focused = false, children }: PanePr
         width={width}
         height={height - 1}
         flexDirection="column"
-        overflow="hidden"
       >
         {children}
       </Box>

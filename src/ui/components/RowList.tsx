@@ -1,10 +1,11 @@
 import { Box, Text } from "ink";
 import { useRef } from "react";
 import type { Row } from "../select/line.js";
+import type { Rows } from "../select/rows.js";
 import { LineText } from "./LineText.js";
 
 export interface RowListProps {
-  rows: readonly Row[];
+  rows: Rows;
   cursor: number;
   height: number;
   /** Whether the selection is shown (the list has the keyboard). */
@@ -29,8 +30,8 @@ export function RowList({ rows, cursor, height, active, empty }: RowListProps) {
     );
   }
   return (
-    <Box flexDirection="column" height={visible} overflow="hidden">
-      {rows.slice(start, start + visible).map((row, i) => (
+    <Box flexDirection="column" height={visible}>
+      {visibleRows(rows, start, visible).map((row, i) => (
         <LineText key={row.key} line={row.line} selected={active && start + i === cursor} />
       ))}
     </Box>
@@ -50,4 +51,13 @@ export function windowStart(
   if (cursor < start) start = cursor;
   if (cursor >= start + height) start = cursor - height + 1;
   return Math.max(0, Math.min(start, maxStart));
+}
+
+function visibleRows(rows: Rows, start: number, count: number): Row[] {
+  const shown: Row[] = [];
+  for (let i = start; i < Math.min(rows.length, start + count); i++) {
+    const row = rows.at(i);
+    if (row) shown.push(row);
+  }
+  return shown;
 }

@@ -16,7 +16,7 @@ export interface ScrubberProps {
 export function Scrubber({ replay, head, state, width }: ScrubberProps) {
   const loop = state.loop.get("loop");
   return (
-    <Box width={width} height={1} overflow="hidden">
+    <Box width={width} height={1}>
       <LineText
         line={[
           { text: " REPLAY ", color: "magenta", bold: true },

@@ -1,7 +1,7 @@
 import { Box, Text } from "ink";
 import type { LoopState } from "../../store/projections/types.js";
 import type { EngineLiveness } from "../data/source.js";
-import { clockTime } from "../format.js";
+import { shortTime } from "../format.js";
 import { controlSegs, counterSegs, type DisplayMode, engineSegs } from "../select/status-bar.js";
 import { LineText } from "./LineText.js";
 
@@ -18,7 +18,9 @@ export interface StatusBarProps {
 const ROOM_FOR_NAME = 110;
 
 /**
- * ` forge-loop  acme/app  ● running  tick 17  slots 2/3  merged 12  failed 3  $4.31   14:02:11`.
+ * ` forge-loop  acme/app  ● running  tick 17  slots 2/3  merged 12  failed 3  $4.31   14:02`.
+ * The clock shows minutes: a seconds clock would redraw the whole screen every second
+ * while nothing happens (TUI.md: idle means no renders).
  * The right side (pending commands, FROZEN/REPLAY, clock) is never cut; the counters are
  * cut first when the pane is narrow.
  */
@@ -26,7 +28,7 @@ export function StatusBar({ label, engine, state, nowMs, mode, width }: StatusBa
   const marker = mode === "frozen" ? " FROZEN " : mode === "replay" ? " REPLAY " : "";
   return (
     <Box width={width} height={1}>
-      <Box flexGrow={1} flexShrink={1} overflow="hidden">
+      <Box flexGrow={1} flexShrink={1}>
         <LineText
           line={[
             width >= ROOM_FOR_NAME ? { text: " forge-loop ", bold: true } : { text: "" },
@@ -44,7 +46,7 @@ export function StatusBar({ label, engine, state, nowMs, mode, width }: StatusBa
             {marker}
           </Text>
         ) : null}
-        <Text color="gray">{` ${clockTime(nowMs)} `}</Text>
+        <Text color="gray">{` ${shortTime(nowMs)} `}</Text>
       </Box>
     </Box>
   );

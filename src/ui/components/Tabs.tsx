@@ -11,7 +11,7 @@ export interface TabsProps {
 /** ` 1 Tasks 12  2 Workers 2  …` with the current view highlighted and its filter shown. */
 export function Tabs({ current, counts, filter, width }: TabsProps) {
   return (
-    <Box width={width} height={1} overflow="hidden">
+    <Box width={width} height={1}>
       <Text wrap="truncate-end">
         {views.map((v) => (
           <Text key={v.id}>

@@ -15,7 +15,6 @@ export interface EngineLiveness {
   /** When the engine last proved alive (its lock heartbeat, else its last event). */
   lastSeenAt?: string;
   pid?: number;
-  host?: string;
 }
 
 export interface LiveView {

@@ -24,6 +24,11 @@ import { type FeedLine, feedLineOfEvent, feedLineOfRecord } from "./feed.js";
 import type { ControlResult, EngineLiveness, LiveView, UiSource } from "./source.js";
 import { readTranscriptTail, transcriptPath } from "./transcript.js";
 
+/**
+ * How often `data_version` is asked: one query of a few microseconds, so polling often
+ * costs nothing measurable while keeping "appended → visible" well under 150 ms.
+ */
+const POLL_MS = 50;
 /** Feed lines kept for the events pane and the Events view. */
 export const FEED_LINES = 1000;
 /** Events folded per poll at most: a large backlog is caught up over several polls. */
@@ -71,7 +76,7 @@ export class StoreSource implements UiSource {
     this.state = store.readState();
     this.tailer = this.startFeed();
     this.view = this.buildView(this.judgeLiveness(clock.now()));
-    this.poller = setInterval(() => this.poll(clock.now()), options.pollMs ?? 100);
+    this.poller = setInterval(() => this.poll(clock.now()), options.pollMs ?? POLL_MS);
     // The poll must not keep a process alive on its own (the app holds stdin open anyway).
     this.poller.unref();
   }
@@ -232,7 +237,6 @@ export class StoreSource implements UiSource {
       state: isHolderAlive(lock, nowMs, this.thisHost) ? "running" : "not_running",
       lastSeenAt: lock.releasedAt ?? lock.heartbeatAt,
       pid: lock.pid,
-      host: lock.host,
     };
   }
 }
@@ -257,8 +261,13 @@ function openForUi(options: StoreSourceOptions): { store: Store; readOnly?: stri
   }
 }
 
+/**
+ * Whether the operator would see a difference. A running engine's lock heartbeat moves
+ * every few seconds and is not shown, so it is no change (and causes no render).
+ */
 function sameLiveness(a: EngineLiveness, b: EngineLiveness): boolean {
-  return a.state === b.state && a.lastSeenAt === b.lastSeenAt && a.pid === b.pid;
+  if (a.state !== b.state || a.pid !== b.pid) return false;
+  return a.state === "running" || a.lastSeenAt === b.lastSeenAt;
 }
 
 function isFeedLine(line: FeedLine | undefined): line is FeedLine {

@@ -2,11 +2,11 @@ import { useEffect, useState } from "react";
 import type { Clock } from "../../shared/clock.js";
 
 /**
- * Wall-clock milliseconds, re-read once a second on the second while `running`: the clock
- * and the heartbeat ages are the only things that change without an event. Stopped (a
- * frozen display, replay), it causes no renders at all.
+ * Wall-clock milliseconds, re-read every `periodMs` on the period's boundary while
+ * `running`: a render trigger for what changes with time alone. Stopped (a frozen
+ * display, replay), it causes no renders at all.
  */
-export function useClock(clock: Clock, running: boolean): number {
+export function useClock(clock: Clock, running: boolean, periodMs: number): number {
   const [now, setNow] = useState(() => clock.now());
   useEffect(() => {
     if (!running) return;
@@ -17,12 +17,12 @@ export function useClock(clock: Clock, running: boolean): number {
           setNow(clock.now());
           schedule();
         },
-        1000 - (clock.now() % 1000),
+        periodMs - (clock.now() % periodMs),
       );
     };
     setNow(clock.now());
     schedule();
     return () => clearTimeout(timer);
-  }, [clock, running]);
+  }, [clock, running, periodMs]);
   return now;
 }

@@ -1,4 +1,5 @@
 import { useMemo, useRef } from "react";
+import type { Clock } from "../../shared/clock.js";
 import type { LoopState } from "../../store/projections/types.js";
 import type { FeedLine } from "../data/feed.js";
 import type { LiveView, UiSource } from "../data/source.js";
@@ -18,12 +19,17 @@ export interface Display {
   key: string;
 }
 
-/** What the screen shows: the live state, the frozen one (`Z`) or the replayed one (`p`). */
+/**
+ * What the screen shows: the live state, the frozen one (`Z`) or the replayed one (`p`).
+ * `tick` is the clock's last tick: live, the display changes with each tick and each
+ * change of the source, and its "now" is read fresh for each.
+ */
 export function useDisplay(
   source: UiSource,
   live: LiveView,
   ui: UiState,
-  clockMs: number,
+  clock: Clock,
+  tick: number,
 ): Display {
   const replaySeq = ui.replay?.seq;
   const frozenAt = ui.frozenAt;
@@ -42,7 +48,7 @@ export function useDisplay(
   );
   if (frozenAt === undefined) frozen.current = undefined;
   else if (frozen.current?.at !== frozenAt) {
-    frozen.current = { at: frozenAt, feed: live.feed, nowMs: clockMs };
+    frozen.current = { at: frozenAt, feed: live.feed, nowMs: clock.now() };
   }
 
   if (replaySeq !== undefined && held && replayFeed) {
@@ -51,7 +57,7 @@ export function useDisplay(
       mode: "replay",
       state: held,
       feed: replayFeed,
-      nowMs: Number.isFinite(at) ? at : clockMs,
+      nowMs: Number.isFinite(at) ? at : clock.now(),
       key: `replay:${replaySeq}:${held.seq}`,
     };
   }
@@ -68,7 +74,7 @@ export function useDisplay(
     mode: "live",
     state: live.state,
     feed: live.feed,
-    nowMs: clockMs,
-    key: `live:${live.version}:${clockMs}`,
+    nowMs: clock.now(),
+    key: `live:${live.version}:${tick}`,
   };
 }

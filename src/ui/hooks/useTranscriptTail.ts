@@ -6,9 +6,8 @@ export const TRANSCRIPT_LINES = 8;
 
 /**
  * The last lines of an attempt's transcript, re-read when the attempt changes or
- * `refresh` does (the app ticks it every couple of seconds: a worker writes its transcript
- * far more often than the engine writes events). Unchanged lines cause no render; lines
- * read for another attempt are never shown for this one.
+ * `refresh` does. Unchanged lines cause no render; lines read for another attempt are
+ * never shown for this one.
  */
 export function useTranscriptTail(
   source: UiSource,

@@ -1,7 +1,8 @@
 /** Rows of the event feed: `14:02:09 task.heartbeat #42 a2 turns 31 tool Bash(npm test)`. */
 import type { FeedLine } from "../data/feed.js";
 import { clockTime } from "../format.js";
-import { type Color, type Line, type Row, seg } from "./line.js";
+import { type Color, type Line, seg } from "./line.js";
+import { lazyRows, type Rows } from "./rows.js";
 
 export function kindColor(kind: string): Color {
   if (/failed|blocked|halted|stopped|error|fail/.test(kind)) return "red";
@@ -27,16 +28,18 @@ export function feedLineCells(line: FeedLine): Line {
   ];
 }
 
-/** The feed newest first: the selection stays on the newest line as lines arrive. */
-export function feedRows(feed: readonly FeedLine[]): Row[] {
-  const rows: Row[] = [];
-  for (let i = feed.length - 1; i >= 0; i--) {
-    const line = feed[i] as FeedLine;
-    rows.push({
-      key: line.seq !== undefined ? `s${line.seq}` : `j${i}:${line.at}`,
+/**
+ * The feed newest first: the selection stays on the newest line as lines arrive. A row's
+ * key is its line's index in `feed`, which is how the detail finds the line again.
+ */
+export function feedRows(feed: readonly FeedLine[]): Rows {
+  const newestFirst = feed.map((_, i) => feed.length - 1 - i);
+  return lazyRows(newestFirst, (index) => {
+    const line = feed[index] as FeedLine;
+    return {
+      key: String(index),
       ...(line.issue !== undefined ? { issue: line.issue } : {}),
       line: feedLineCells(line),
-    });
-  }
-  return rows;
+    };
+  });
 }

@@ -1,6 +1,7 @@
 /** Rows of the PRs view: every pull request, newest first, with checks and merge state. */
 import type { LoopState, PrRow } from "../../store/projections/types.js";
-import { type Color, type Row, seg } from "./line.js";
+import { type Color, seg } from "./line.js";
+import { lazyRows, type Rows } from "./rows.js";
 
 const checksLook: Record<string, { icon: string; color: Color }> = {
   passing: { icon: "✔", color: "green" },
@@ -19,8 +20,8 @@ export function sortedPrs(state: LoopState): PrRow[] {
   return [...state.prs.values()].sort((a, b) => b.pr - a.pr);
 }
 
-export function prRows(state: LoopState): Row[] {
-  return sortedPrs(state).map((pr) => {
+export function prRows(state: LoopState): Rows {
+  return lazyRows(sortedPrs(state), (pr) => {
     const checks = checksLook[pr.checksState ?? ""] ?? { icon: "·", color: "gray" };
     return {
       key: String(pr.pr),

@@ -1,7 +1,8 @@
 /** Rows of the Tasks view: one per issue, in issue order (TUI.md's sketch). */
 import type { LoopState, TaskRow, VerdictRow } from "../../store/projections/types.js";
 import { age, money, shortTime } from "../format.js";
-import { type Line, type Row, type Seg, seg } from "./line.js";
+import { type Line, type Seg, seg } from "./line.js";
+import { lazyRows, type Rows } from "./rows.js";
 import { taskLook } from "./status.js";
 
 const activeStatuses = new Set(["running", "checks", "critic", "pr_open", "merging"]);
@@ -14,10 +15,11 @@ export function sortedTasks(state: LoopState): TaskRow[] {
   return [...state.tasks.values()].sort((a, b) => a.issue - b.issue);
 }
 
-export function taskRows(state: LoopState, nowMs: number): Row[] {
+export function taskRows(state: LoopState, nowMs: number): Rows {
   const tasks = sortedTasks(state);
-  const width = Math.max(3, ...tasks.map((t) => String(t.issue).length + 1));
-  return tasks.map((task) => ({
+  const widest = tasks.at(-1)?.issue ?? 0;
+  const width = Math.max(3, String(widest).length + 1);
+  return lazyRows(tasks, (task) => ({
     key: String(task.issue),
     issue: task.issue,
     line: taskLine(task, nowMs, width),

@@ -4,7 +4,8 @@
  */
 import type { LoopState, TickRow } from "../../store/projections/types.js";
 import { ageMs, duration, shortTime } from "../format.js";
-import { type Color, type Row, seg } from "./line.js";
+import { type Color, seg } from "./line.js";
+import { lazyRows, type Rows } from "./rows.js";
 import { outcomeClass } from "./status.js";
 
 export function sortedTicks(state: LoopState): TickRow[] {
@@ -15,11 +16,11 @@ export function tickDurationMs(tick: TickRow, nowMs: number): number | undefined
   return tick.durationMs ?? (tick.completedAt ? undefined : ageMs(tick.startedAt, nowMs));
 }
 
-export function tickRows(state: LoopState, nowMs: number, barWidth: number): Row[] {
+export function tickRows(state: LoopState, nowMs: number, barWidth: number): Rows {
   const ticks = sortedTicks(state);
   const longest = Math.max(1, ...ticks.map((t) => tickDurationMs(t, nowMs) ?? 0));
   const multiRun = new Set(ticks.map((t) => t.run)).size > 1;
-  return ticks.map((tick) => {
+  return lazyRows(ticks, (tick) => {
     const ms = tickDurationMs(tick, nowMs);
     const filled = ms === undefined ? 0 : Math.max(1, Math.round((ms / longest) * barWidth));
     const counts = outcomeCounts(tick);

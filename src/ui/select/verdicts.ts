@@ -1,15 +1,16 @@
 /** Rows of the Critic view: every verdict, newest first, with its severity counts. */
 import type { LoopState, VerdictRow } from "../../store/projections/types.js";
 import { duration } from "../format.js";
-import { type Row, type Seg, seg } from "./line.js";
+import { type Seg, seg } from "./line.js";
+import { lazyRows, type Rows } from "./rows.js";
 import { verdictColor } from "./status.js";
 
 export function sortedVerdicts(state: LoopState): VerdictRow[] {
   return [...state.verdicts.values()].sort((a, b) => b.seq - a.seq);
 }
 
-export function verdictRows(state: LoopState): Row[] {
-  return sortedVerdicts(state).map((v) => ({
+export function verdictRows(state: LoopState): Rows {
+  return lazyRows(sortedVerdicts(state), (v) => ({
     key: `${v.issue}:${v.attempt}:${v.seq}`,
     issue: v.issue,
     line: [

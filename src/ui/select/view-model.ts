@@ -17,13 +17,15 @@ import {
 import { feedRows } from "./events.js";
 import type { Line, Row } from "./line.js";
 import { prRows, sortedPrs } from "./prs.js";
+import type { Rows } from "./rows.js";
 import { taskRows } from "./tasks.js";
 import { sortedTicks, tickRows } from "./ticks.js";
 import { sortedVerdicts, verdictRows } from "./verdicts.js";
 import { sortedWorkers, workerRows } from "./workers.js";
 
 export interface ViewModel {
-  rows: readonly Row[];
+  /** Every row of the view, built as they are drawn. */
+  rows: Rows;
   /** Title of the detail pane for the selected row. */
   title(row: Row | undefined): string;
   detail(row: Row | undefined, ctx: DetailContext): Line[];
@@ -133,13 +135,9 @@ function ticksModel({ state, nowMs, barWidth }: ViewInput): ViewModel {
 }
 
 function eventsModel({ feed }: ViewInput): ViewModel {
-  const rows = feedRows(feed);
-  const find = (row: Row | undefined) => {
-    const index = row ? rows.indexOf(row) : -1;
-    return index < 0 ? undefined : feed[feed.length - 1 - index];
-  };
+  const find = (row: Row | undefined) => (row ? feed[Number(row.key)] : undefined);
   return {
-    rows,
+    rows: feedRows(feed),
     title: (row) => find(row)?.kind ?? "",
     detail: (row, ctx) => eventDetail(find(row), ctx.width),
     transcriptOf: () => undefined,

@@ -1,7 +1,8 @@
 /** Rows of the Workers view: the attempts running now, with how recently each was heard. */
 import type { LoopState, WorkerRow } from "../../store/projections/types.js";
 import { ageMs, duration, money } from "../format.js";
-import { type Row, seg } from "./line.js";
+import { seg } from "./line.js";
+import { lazyRows, type Rows } from "./rows.js";
 
 /**
  * The engine writes a coalesced heartbeat at most every 30 s while a worker makes progress
@@ -23,8 +24,8 @@ export function isStale(worker: WorkerRow, nowMs: number): boolean {
   return ageOf !== undefined && ageOf > STALE_AFTER_MS;
 }
 
-export function workerRows(state: LoopState, nowMs: number): Row[] {
-  return sortedWorkers(state).map((worker) => {
+export function workerRows(state: LoopState, nowMs: number): Rows {
+  return lazyRows(sortedWorkers(state), (worker) => {
     const stale = isStale(worker, nowMs);
     const heard = heartbeatAgeMs(worker, nowMs);
     return {

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { formatSummary } from "../../../src/cli/commands/mirror.js";
 import { openEventLog } from "../../../src/store/log/sqlite-event-log.js";
 import { acquireWriterLock } from "../../../src/store/log/writer-lock.js";
 import { pyDumps, pyJsonl, runnerHistory } from "../../support/legacy-lines.js";
@@ -126,5 +127,29 @@ describe("forge-loop mirror", () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain("events appended     5");
     expect(result.stderr).toContain("following runner.jsonl");
+  });
+});
+
+describe("formatSummary", () => {
+  it("prints hostile kinds escaped and bounded, and says how many malformed lines it left out", () => {
+    const text = formatSummary("f.jsonl", "x.db", {
+      lines: 70,
+      records: 10,
+      eventsAppended: 9,
+      duplicatesSkipped: 1,
+      unmapped: new Map([
+        ["\u001b[2J\u001b[31mevil\nkind", 3],
+        ["k".repeat(500), 1],
+      ]),
+      tooDeep: 0,
+      malformedCount: 60,
+      malformed: [{ line: 4, offset: 99, reason: "not JSON: x", excerpt: "{oops" }],
+    });
+    expect(text).toContain("\\u001b[2J\\u001b[31mevil\\nkind ×3");
+    expect(text).not.toContain("\u001b");
+    expect(text).toContain(`${"k".repeat(59)}… ×1`);
+    expect(text).toContain("    line 4: not JSON: x: {oops\n");
+    expect(text).toContain("    … and 59 more");
+    expect(text).not.toContain("too deeply nested");
   });
 });

@@ -11,7 +11,9 @@ describe("briefs", () => {
     for (const name of ["worker", "critic"] as const) {
       const template = loadBriefTemplate(name, dir);
       expect(template.source).not.toContain(dir);
-      const placeholders = [...template.text.matchAll(/\{\{\s*([a-z_]+)\s*\}\}/g)].map((m) => m[1] as string);
+      const placeholders = [...template.text.matchAll(/\{\{\s*([a-z_]+)\s*\}\}/g)].map(
+        (m) => m[1] as string,
+      );
       const values = Object.fromEntries(placeholders.map((p) => [p, `<${p}>`]));
       const out = renderBrief(template, values);
       expect(out).not.toMatch(/\{\{/);
@@ -21,7 +23,17 @@ describe("briefs", () => {
 
   it("names the critic's categories and its rules against scaffolding and untested functions", () => {
     const critic = loadBriefTemplate("critic", mkdtempSync(join(tmpdir(), "briefs-"))).text;
-    for (const category of ["correctness", "security", "tests", "product", "performance", "architecture", "style", "docs", "spec"]) {
+    for (const category of [
+      "correctness",
+      "security",
+      "tests",
+      "product",
+      "performance",
+      "architecture",
+      "style",
+      "docs",
+      "spec",
+    ]) {
       expect(critic).toContain(category);
     }
     expect(critic).toMatch(/no consumer in the same change is a sev2 `product` finding/);
@@ -40,12 +52,21 @@ describe("briefs", () => {
   });
 
   it("inserts hostile issue text verbatim and never re-expands placeholders inside values", () => {
-    const template = { name: "worker" as const, text: "T={{issue_title}} B={{issue_body}}", digest: "d", source: "x" };
+    const template = {
+      name: "worker" as const,
+      text: "T={{issue_title}} B={{issue_body}}",
+      digest: "d",
+      source: "x",
+    };
     fc.assert(
       fc.property(fc.string(), fc.string(), (title, body) => {
-        expect(renderBrief(template, { issue_title: title, issue_body: body })).toBe(`T=${title} B=${body}`);
+        expect(renderBrief(template, { issue_title: title, issue_body: body })).toBe(
+          `T=${title} B=${body}`,
+        );
       }),
     );
-    expect(renderBrief(template, { issue_title: "{{issue_body}} $(rm -rf /) `x`", issue_body: "b" })).toBe("T={{issue_body}} $(rm -rf /) `x` B=b");
+    expect(
+      renderBrief(template, { issue_title: "{{issue_body}} $(rm -rf /) `x`", issue_body: "b" }),
+    ).toBe("T={{issue_body}} $(rm -rf /) `x` B=b");
   });
 });

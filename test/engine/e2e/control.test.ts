@@ -8,9 +8,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { statePaths } from "../../../src/store/paths.js";
 import type { StoredEvent } from "../../../src/store/contract/envelope.js";
-import { distCli, type EngineSandbox, exited, makeSandbox, spawnEngine, waitForEvent } from "../../support/engine-sandbox.js";
+import { statePaths } from "../../../src/store/paths.js";
+import {
+  distCli,
+  type EngineSandbox,
+  exited,
+  makeSandbox,
+  spawnEngine,
+  waitForEvent,
+} from "../../support/engine-sandbox.js";
 
 const run = promisify(execFile);
 let engines: ReturnType<typeof spawnEngine>[] = [];
@@ -21,12 +28,15 @@ afterEach(async () => {
 });
 
 async function cli(sandbox: EngineSandbox, ...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [distCli, ...args, "--dir", sandbox.stateDir], { cwd: sandbox.projectDir });
+  const { stdout } = await run(process.execPath, [distCli, ...args, "--dir", sandbox.stateDir], {
+    cwd: sandbox.projectDir,
+  });
   return stdout;
 }
 
 function answerTo(request: StoredEvent) {
-  return (e: StoredEvent) => e.kind === "control.applied" && e.payload.request_id === request.payload.request_id;
+  return (e: StoredEvent) =>
+    e.kind === "control.applied" && e.payload.request_id === request.payload.request_id;
 }
 
 function alive(pid: number): boolean {
@@ -39,7 +49,13 @@ function alive(pid: number): boolean {
 }
 
 function workerPid(sandbox: EngineSandbox, issue: number, attempt: number): number | undefined {
-  const file = join(statePaths(sandbox.stateDir).logsDir, `issue-${issue}`, `a${attempt}`, "worker", "worker.pid");
+  const file = join(
+    statePaths(sandbox.stateDir).logsDir,
+    `issue-${issue}`,
+    `a${attempt}`,
+    "worker",
+    "worker.pid",
+  );
   return existsSync(file) ? Number(readFileSync(file, "utf8")) : undefined;
 }
 
@@ -61,10 +77,17 @@ describe("operator commands", () => {
     await waitForEvent(sandbox, (e) => e.kind === "task.dispatched");
 
     expect(await cli(sandbox, "halt", "--reason", "lunch")).toMatch(/^halt applied/);
-    const halt = await waitForEvent(sandbox, (e) => e.kind === "control.requested" && e.payload.command === "halt");
+    const halt = await waitForEvent(
+      sandbox,
+      (e) => e.kind === "control.requested" && e.payload.command === "halt",
+    );
     const applied = await waitForEvent(sandbox, answerTo(halt));
     expect(Date.parse(applied.occurredAt) - Date.parse(halt.occurredAt)).toBeLessThan(500);
-    expect((await waitForEvent(sandbox, (e) => e.kind === "loop.halted")).payload).toMatchObject({ reason: "lunch", by: "operator", mode: "drain" });
+    expect((await waitForEvent(sandbox, (e) => e.kind === "loop.halted")).payload).toMatchObject({
+      reason: "lunch",
+      by: "operator",
+      mode: "drain",
+    });
 
     const pid = workerPid(sandbox, issue, 1);
     expect(pid).toBeDefined();
@@ -83,18 +106,29 @@ describe("operator commands", () => {
   }, 90_000);
 
   it("kills one issue's worker (the attempt fails as killed) and retries it at once on request", async () => {
-    const sandbox = await makeSandbox(["clean"], { FORGE_LOOP_DEMO_STEP_MS: "400", FORGE_LOOP_SCHEDULING_COOLDOWN_S: "3600" });
+    const sandbox = await makeSandbox(["clean"], {
+      FORGE_LOOP_DEMO_STEP_MS: "400",
+      FORGE_LOOP_SCHEDULING_COOLDOWN_S: "3600",
+    });
     const issue = sandbox.issues[0] as number;
-    const engine = spawnEngine(sandbox, [], { FORGE_LOOP_DEMO_STEP_MS: "400", FORGE_LOOP_SCHEDULING_COOLDOWN_S: "3600" });
+    const engine = spawnEngine(sandbox, [], {
+      FORGE_LOOP_DEMO_STEP_MS: "400",
+      FORGE_LOOP_SCHEDULING_COOLDOWN_S: "3600",
+    });
     engines.push(engine);
     await waitForEvent(sandbox, (e) => e.kind === "task.dispatched");
     expect(await cli(sandbox, "kill", String(issue))).toMatch(/^kill applied/);
     const failed = await waitForEvent(sandbox, (e) => e.kind === "task.failed");
     expect(failed.payload).toMatchObject({ issue, attempt: 1, reason: "killed" });
     // In cooldown for an hour, but the operator asks for it now.
-    await waitForEvent(sandbox, (e) => e.kind === "task.skipped" && e.payload.reason === "cooldown");
+    await waitForEvent(
+      sandbox,
+      (e) => e.kind === "task.skipped" && e.payload.reason === "cooldown",
+    );
     expect(await cli(sandbox, "retry", String(issue))).toMatch(/^retry applied/);
     await waitForEvent(sandbox, (e) => e.kind === "pr.merged", 60_000);
-    await expect(cli(sandbox, "kill", "999")).rejects.toMatchObject({ stdout: expect.stringMatching(/rejected: no attempt is running for #999/) });
+    await expect(cli(sandbox, "kill", "999")).rejects.toMatchObject({
+      stdout: expect.stringMatching(/rejected: no attempt is running for #999/),
+    });
   }, 90_000);
 });

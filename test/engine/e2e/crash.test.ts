@@ -9,9 +9,21 @@ import { describe, expect, it } from "vitest";
 import { openLocalForgeDb } from "../../../src/engine/forge/local/db.js";
 import { statePaths } from "../../../src/store/paths.js";
 import { openStore } from "../../../src/store/store.js";
-import { exited, makeSandbox, runUntilIdle, spawnEngine, waitForEvent } from "../../support/engine-sandbox.js";
+import {
+  exited,
+  makeSandbox,
+  runUntilIdle,
+  spawnEngine,
+  waitForEvent,
+} from "../../support/engine-sandbox.js";
 
-const killPoints = ["task.dispatched", "checks.completed", "pr.opened", "critique.issued", "pr.merged"] as const;
+const killPoints = [
+  "task.dispatched",
+  "checks.completed",
+  "pr.opened",
+  "critique.issued",
+  "pr.merged",
+] as const;
 
 describe("crash safety", () => {
   for (const point of killPoints) {
@@ -33,7 +45,9 @@ describe("crash safety", () => {
       try {
         const all = store.log.since(0, 100_000);
         expect(all.filter((e) => e.kind === "pr.merged")).toHaveLength(1);
-        expect(all.filter((e) => e.kind === "task.compensated" && e.payload.attempt === 1)).toHaveLength(1);
+        expect(
+          all.filter((e) => e.kind === "task.compensated" && e.payload.attempt === 1),
+        ).toHaveLength(1);
         expect(new Set(all.map((e) => e.idempotencyKey)).size).toBe(all.length);
         expect(store.log.verifyChain().ok).toBe(true);
         expect(store.verify().ok).toBe(true);
@@ -41,16 +55,28 @@ describe("crash safety", () => {
         store.close();
       }
       // One pull request for the branch, one commit on the remote, no worktree left over.
-      const forgeDb = openLocalForgeDb(statePaths(sandbox.stateDir).localForgeDb, { create: false });
+      const forgeDb = openLocalForgeDb(statePaths(sandbox.stateDir).localForgeDb, {
+        create: false,
+      });
       try {
-        const prs = forgeDb.prepare("SELECT number, state FROM pull_requests WHERE issue = ?").all(issue);
+        const prs = forgeDb
+          .prepare("SELECT number, state FROM pull_requests WHERE issue = ?")
+          .all(issue);
         expect(prs).toHaveLength(1);
       } finally {
         forgeDb.close();
       }
-      const log = execFileSync("git", ["log", "--format=%s", "main"], { cwd: sandbox.originDir, encoding: "utf8" }).trim().split("\n");
+      const log = execFileSync("git", ["log", "--format=%s", "main"], {
+        cwd: sandbox.originDir,
+        encoding: "utf8",
+      })
+        .trim()
+        .split("\n");
       expect(log).toHaveLength(2);
-      const worktrees = execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: sandbox.projectDir, encoding: "utf8" });
+      const worktrees = execFileSync("git", ["worktree", "list", "--porcelain"], {
+        cwd: sandbox.projectDir,
+        encoding: "utf8",
+      });
       expect(worktrees.match(/^worktree /gm)).toHaveLength(1);
       const root = sandbox.loaded.config.paths.worktree_root;
       expect(existsSync(root) ? readdirSync(root) : []).toEqual([]);

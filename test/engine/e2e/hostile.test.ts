@@ -18,7 +18,13 @@ describe("hostile input", () => {
     const canary = join(tmpdir(), `forge-loop-pwned-${process.pid}-${Date.now()}`);
     const sandbox = await makeSandbox([]);
     const title = `$(touch ${canary}) \`touch ${canary}\` "quoted" 'single' ; rm -rf / && echo 🚀 ünïcødé\nsecond line ${"x".repeat(300)}`;
-    const forge = openLocalForge(statePaths(sandbox.stateDir).localForgeDb, { repoDir: sandbox.projectDir, remote: "origin", base: "main", checks: [], checkTimeoutMs: 1000 });
+    const forge = openLocalForge(statePaths(sandbox.stateDir).localForgeDb, {
+      repoDir: sandbox.projectDir,
+      remote: "origin",
+      base: "main",
+      checks: [],
+      checkTimeoutMs: 1000,
+    });
     const created = await forge.tracker.create({
       title: title.slice(0, 256),
       body: `Run $(touch ${canary}) and |tee ${canary}\n\n${scenarioMarker("clean")}`,
@@ -33,17 +39,23 @@ describe("hostile input", () => {
     expect(branch).toMatch(/^loop\/\d+-[a-z0-9-]+$/);
     expect(() => execFileSync("git", ["check-ref-format", "--branch", branch])).not.toThrow();
     // The PR title keeps the text (one line, bounded), exactly as written.
-    const subject = execFileSync("git", ["log", "-1", "--format=%s", "main"], { cwd: sandbox.originDir, encoding: "utf8" });
+    const subject = execFileSync("git", ["log", "-1", "--format=%s", "main"], {
+      cwd: sandbox.originDir,
+      encoding: "utf8",
+    });
     expect(subject).toContain(`$(touch ${canary})`);
     expect(subject).not.toContain("\n#");
   }, 60_000);
 
   it("turns a critic that prints garbage into a blocking error verdict and keeps the raw output", async () => {
-    const sandbox = await makeSandbox(["clean"], { FORGE_LOOP_SCHEDULING_MAX_ATTEMPTS: "1" }, (yaml) =>
-      yaml.replace(
-        /critic:\n {2}enabled: true\n {2}adapter: claude-code\n {2}command: .*\n/,
-        'critic:\n  enabled: true\n  adapter: command\n  command: ["node", "-e", "console.log(\'LGTM {{{ not json ]]\'); console.log(\'\\\\u0000\\\\xff garbage\')"]\n',
-      ),
+    const sandbox = await makeSandbox(
+      ["clean"],
+      { FORGE_LOOP_SCHEDULING_MAX_ATTEMPTS: "1" },
+      (yaml) =>
+        yaml.replace(
+          /critic:\n {2}enabled: true\n {2}adapter: claude-code\n {2}command: .*\n/,
+          'critic:\n  enabled: true\n  adapter: command\n  command: ["node", "-e", "console.log(\'LGTM {{{ not json ]]\'); console.log(\'\\\\u0000\\\\xff garbage\')"]\n',
+        ),
     );
     const { state } = await runUntilIdle(sandbox);
     const attempt = state.tasks.get(String(sandbox.issues[0]))?.attempts[0];
@@ -52,6 +64,8 @@ describe("hostile input", () => {
     expect(attempt?.verdict?.blocking).toBe(true);
     const logDir = join(statePaths(sandbox.stateDir).logsDir, `issue-${sandbox.issues[0]}`, "a1");
     expect(readdirSync(logDir)).toContain("critic-raw-output.txt");
-    expect(readFileSync(join(logDir, "critic-raw-output.txt"), "utf8")).toContain("LGTM {{{ not json");
+    expect(readFileSync(join(logDir, "critic-raw-output.txt"), "utf8")).toContain(
+      "LGTM {{{ not json",
+    );
   }, 60_000);
 });

@@ -32,26 +32,31 @@ describe("drift guard", () => {
   });
 
   it("normalises numbers, ids and paths out of signatures", () => {
-    expect(errorSignature("timeout", "pid 1234 at /tmp/a/b took 77s")).toBe(errorSignature("timeout", "pid 99 at /var/x took 3s"));
+    expect(errorSignature("timeout", "pid 1234 at /tmp/a/b took 77s")).toBe(
+      errorSignature("timeout", "pid 99 at /var/x took 3s"),
+    );
     expect(errorSignature("timeout", "a")).not.toBe(errorSignature("stale", "a"));
   });
 
   it("never drifts on fewer than three ticks, and always resets after drifting", () => {
     fc.assert(
-      fc.property(fc.array(fc.array(fc.constantFrom("a", "b", null), { maxLength: 3 }), { maxLength: 30 }), (ticks) => {
-        let state = { recent: [] as (string | null)[] };
-        let withAttempts = 0;
-        for (const failures of ticks) {
-          const step = observeTick(state, failures);
-          if (failures.length > 0) withAttempts++;
-          if (step.drifted) {
-            expect(withAttempts).toBeGreaterThanOrEqual(3);
-            expect(tickSignature(failures)).toBe(step.drifted);
-            expect(step.state.recent).toEqual([]);
+      fc.property(
+        fc.array(fc.array(fc.constantFrom("a", "b", null), { maxLength: 3 }), { maxLength: 30 }),
+        (ticks) => {
+          let state = { recent: [] as (string | null)[] };
+          let withAttempts = 0;
+          for (const failures of ticks) {
+            const step = observeTick(state, failures);
+            if (failures.length > 0) withAttempts++;
+            if (step.drifted) {
+              expect(withAttempts).toBeGreaterThanOrEqual(3);
+              expect(tickSignature(failures)).toBe(step.drifted);
+              expect(step.state.recent).toEqual([]);
+            }
+            state = step.state;
           }
-          state = step.state;
-        }
-      }),
+        },
+      ),
     );
   });
 });

@@ -182,6 +182,22 @@ describe("mirrorFile", () => {
     expect(all()[0]?.payload.nul).toBe("a\u0000b");
   });
 
+  it("counts unmapped kinds by name, boundedly, and records without a kind apart", async () => {
+    const records = [
+      { ts: TS, no: "kind" },
+      { ts: TS, kind: ["not", "a", "string"] },
+      ...Array.from({ length: 300 }, (_, i) => ({ ts: TS, kind: `custom_${i}` })),
+      { ts: TS, kind: "custom_0", again: true },
+    ];
+    const summary = await mirrorFile(log, file("runner.jsonl", pyJsonl(records)));
+    // 200 names at most (the first seen), the rest together.
+    expect(summary.unmapped.size).toBe(201);
+    expect(summary.unmapped.get("(no kind)")).toBe(2);
+    expect(summary.unmapped.get("custom_0")).toBe(2);
+    expect(summary.unmapped.get("(other kinds)")).toBe(101);
+    expect(summary.eventsAppended).toBe(0);
+  });
+
   it("redacts secrets before they reach the log", async () => {
     const token = `ghp_${"a1B2".repeat(9)}`;
     await mirrorFile(

@@ -32,10 +32,7 @@ export function fastWaits(slept: number[] = []): Partial<WaitPolicy> {
 }
 
 export async function setUpGitHub(
-  options: {
-    fake?: Partial<FakeGitHubOptions>;
-    forge?: Partial<GitHubForgeOptions>;
-  } = {},
+  options: { fake?: Partial<FakeGitHubOptions>; forge?: Partial<GitHubForgeOptions> } = {},
 ): Promise<GitHubSetup> {
   const repo = makeRepo({ origin: true }) as TempRepo & { originDir: string };
   const fake = await startFakeGitHub({ bare: repo.originDir, ...options.fake });

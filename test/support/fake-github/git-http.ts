@@ -67,7 +67,8 @@ export function serveGitHttp(
     head = Buffer.concat([head, chunk]);
     const end = head.indexOf("\r\n\r\n");
     const endLf = head.indexOf("\n\n");
-    const split = end >= 0 ? { at: end, length: 4 } : endLf >= 0 ? { at: endLf, length: 2 } : undefined;
+    const split =
+      end >= 0 ? { at: end, length: 4 } : endLf >= 0 ? { at: endLf, length: 2 } : undefined;
     if (!split) return;
     const { status, headers } = parseCgiHeaders(head.subarray(0, split.at).toString("latin1"));
     res.writeHead(status, headers);

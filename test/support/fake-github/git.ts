@@ -107,9 +107,13 @@ async function replay(
 ): Promise<boolean> {
   const message = request.message ? `${request.title}\n\n${request.message}` : request.title;
   if (request.method === "merge") {
-    const merged = await gitIn(tree, ["merge", "--no-ff", "--quiet", "-m", message, request.headSha], {
-      reject: false,
-    });
+    const merged = await gitIn(
+      tree,
+      ["merge", "--no-ff", "--quiet", "-m", message, request.headSha],
+      {
+        reject: false,
+      },
+    );
     return merged.exitCode === 0;
   }
   if (request.method === "squash") {

@@ -29,7 +29,10 @@ export interface RouteResult {
 type Handler = (ctx: RouteContext) => RouteResult | Promise<RouteResult>;
 
 const docs = "https://docs.github.com/rest";
-const notFound = (): RouteResult => ({ status: 404, body: { message: "Not Found", documentation_url: docs } });
+const notFound = (): RouteResult => ({
+  status: 404,
+  body: { message: "Not Found", documentation_url: docs },
+});
 const ok = (body: unknown, status = 200): RouteResult => ({ status, body });
 const invalid = (errors: unknown[], message = "Validation Failed"): RouteResult => ({
   status: 422,
@@ -58,7 +61,12 @@ function paged<T>(ctx: RouteContext, items: T[]): { items: T[]; headers: Record<
 
 function labelJson(repo: FakeRepo, name: string) {
   const label = repo.labelNamed(name);
-  return { id: label?.id ?? 0, name, color: label?.color ?? "ededed", description: label?.description ?? "" };
+  return {
+    id: label?.id ?? 0,
+    name,
+    color: label?.color ?? "ededed",
+    description: label?.description ?? "",
+  };
 }
 
 function issueJson(ctx: RouteContext, item: FakeIssue | FakePull) {
@@ -160,7 +168,14 @@ const createComment: Handler = (ctx) => {
   const body = text(ctx, "body");
   if (!body) return invalid([{ resource: "IssueComment", code: "missing_field", field: "body" }]);
   if (body.length > MAX_BODY) {
-    return invalid([{ resource: "IssueComment", code: "custom", field: "body", message: "body is too long (maximum is 65536 characters)" }]);
+    return invalid([
+      {
+        resource: "IssueComment",
+        code: "custom",
+        field: "body",
+        message: "body is too long (maximum is 65536 characters)",
+      },
+    ]);
   }
   const c = ctx.repo.addComment(number, body, ctx.login);
   return ok({ id: c.id, body: c.body, user: { login: c.author }, created_at: c.createdAt }, 201);
@@ -182,7 +197,8 @@ const removeLabel: Handler = (ctx) => {
   if (!item) return notFound();
   const name = ctx.params[1] ?? "";
   const index = item.labels.findIndex((l) => l.toLowerCase() === name.toLowerCase());
-  if (index < 0) return { status: 404, body: { message: "Label does not exist", documentation_url: docs } };
+  if (index < 0)
+    return { status: 404, body: { message: "Label does not exist", documentation_url: docs } };
   item.labels.splice(index, 1);
   item.updatedAt = ctx.repo.now();
   return ok(item.labels.map((l) => labelJson(ctx.repo, l)));
@@ -197,8 +213,10 @@ const createLabel: Handler = (ctx) => {
   const name = text(ctx, "name");
   const color = text(ctx, "color") ?? "ededed";
   if (!name) return invalid([{ resource: "Label", code: "missing_field", field: "name" }]);
-  if (!/^[0-9a-fA-F]{6}$/.test(color)) return invalid([{ resource: "Label", code: "invalid", field: "color" }]);
-  if (ctx.repo.labelNamed(name)) return invalid([{ resource: "Label", code: "already_exists", field: "name" }]);
+  if (!/^[0-9a-fA-F]{6}$/.test(color))
+    return invalid([{ resource: "Label", code: "invalid", field: "color" }]);
+  if (ctx.repo.labelNamed(name))
+    return invalid([{ resource: "Label", code: "already_exists", field: "name" }]);
   const label = ctx.repo.createLabel(name, color, text(ctx, "description") ?? "");
   return ok(labelJson(ctx.repo, label.name), 201);
 };
@@ -221,7 +239,9 @@ const createPull: Handler = async (ctx) => {
   const body = text(ctx, "body") ?? "";
   if (!title) return invalid([{ resource: "PullRequest", code: "missing_field", field: "title" }]);
   if (title.length > 256 || body.length > MAX_BODY) {
-    return invalid([{ resource: "PullRequest", code: "custom", field: "body", message: "is too long" }]);
+    return invalid([
+      { resource: "PullRequest", code: "custom", field: "body", message: "is too long" },
+    ]);
   }
   const branch = head.includes(":") ? head.slice(head.indexOf(":") + 1) : head;
   const headSha = await repo.headSha({ head: branch } as FakePull);
@@ -230,10 +250,22 @@ const createPull: Handler = async (ctx) => {
     return invalid([{ resource: "PullRequest", code: "invalid", field: "base" }]);
   }
   if ([...repo.pulls.values()].some((p) => p.state === "open" && p.head === branch)) {
-    return invalid([{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${repo.owner}:${branch}.` }]);
+    return invalid([
+      {
+        resource: "PullRequest",
+        code: "custom",
+        message: `A pull request already exists for ${repo.owner}:${branch}.`,
+      },
+    ]);
   }
   if ((await commitsBetween(repo.bare, base, headSha)) === 0) {
-    return invalid([{ resource: "PullRequest", code: "custom", message: `No commits between ${base} and ${branch}` }]);
+    return invalid([
+      {
+        resource: "PullRequest",
+        code: "custom",
+        message: `No commits between ${base} and ${branch}`,
+      },
+    ]);
   }
   const now = repo.now();
   const number = repo.number();
@@ -267,7 +299,9 @@ const updatePull: Handler = async (ctx) => {
   const body = text(ctx, "body");
   const state = text(ctx, "state");
   if (body !== undefined && body.length > MAX_BODY) {
-    return invalid([{ resource: "PullRequest", code: "custom", field: "body", message: "is too long" }]);
+    return invalid([
+      { resource: "PullRequest", code: "custom", field: "body", message: "is too long" },
+    ]);
   }
   if (title !== undefined) pull.title = title;
   if (body !== undefined) pull.body = body;
@@ -289,28 +323,60 @@ const mergePull: Handler = async (ctx) => {
     return invalid([{ resource: "PullRequest", code: "invalid", field: "merge_method" }]);
   }
   if (pull.state !== "open" || pull.mergedSha) {
-    return { status: 405, body: { message: "Pull Request is not mergeable", documentation_url: docs } };
+    return {
+      status: 405,
+      body: { message: "Pull Request is not mergeable", documentation_url: docs },
+    };
   }
-  if (pull.draft) return { status: 405, body: { message: "Pull Request is still a draft", documentation_url: docs } };
+  if (pull.draft)
+    return {
+      status: 405,
+      body: { message: "Pull Request is still a draft", documentation_url: docs },
+    };
   const headSha = await repo.headSha(pull);
   const sha = text(ctx, "sha");
   if (!headSha || (sha !== undefined && sha !== headSha)) {
-    return { status: 409, body: { message: "Head branch was modified. Review and try the merge again.", documentation_url: docs } };
+    return {
+      status: 409,
+      body: {
+        message: "Head branch was modified. Review and try the merge again.",
+        documentation_url: docs,
+      },
+    };
   }
   const title =
     text(ctx, "commit_title") ??
-    (method === "squash" ? `${pull.title} (#${pull.number})` : `Merge pull request #${pull.number} from ${repo.owner}/${pull.head}`);
+    (method === "squash"
+      ? `${pull.title} (#${pull.number})`
+      : `Merge pull request #${pull.number} from ${repo.owner}/${pull.head}`);
   const message = text(ctx, "commit_message") ?? (method === "squash" ? pull.body : pull.title);
-  const merged = await mergeInBare(repo.bare, { base: pull.base, headSha, method: method as "merge", title, message });
+  const merged = await mergeInBare(repo.bare, {
+    base: pull.base,
+    headSha,
+    method: method as "merge",
+    title,
+    message,
+  });
   if (!merged.ok) {
-    return { status: 405, body: { message: merged.reason === "moved" ? "Base branch was modified. Review and try the merge again." : "Pull Request is not mergeable", documentation_url: docs } };
+    return {
+      status: 405,
+      body: {
+        message:
+          merged.reason === "moved"
+            ? "Base branch was modified. Review and try the merge again."
+            : "Pull Request is not mergeable",
+        documentation_url: docs,
+      },
+    };
   }
   pull.mergedSha = merged.sha;
   pull.mergedAt = repo.now();
   pull.frozenHeadSha = headSha;
   pull.state = "closed";
   if (pull.base === repo.defaultBranch) {
-    for (const match of pull.body.matchAll(/\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b/gi)) {
+    for (const match of pull.body.matchAll(
+      /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b/gi,
+    )) {
       repo.closeIssue(Number(match[1]));
     }
   }
@@ -329,7 +395,9 @@ const createReview: Handler = async (ctx) => {
   if (event === "REQUEST_CHANGES" && pull.author === ctx.login) {
     return invalid(["Can not request changes on your own pull request"], "Unprocessable Entity");
   }
-  const raw = Array.isArray(ctx.body.comments) ? (ctx.body.comments as Record<string, unknown>[]) : [];
+  const raw = Array.isArray(ctx.body.comments)
+    ? (ctx.body.comments as Record<string, unknown>[])
+    : [];
   const headSha = (await repo.headSha(pull)) ?? "";
   const files = await diffFiles(repo.bare, pull.base, headSha);
   for (const c of raw) {
@@ -344,10 +412,20 @@ const createReview: Handler = async (ctx) => {
     body,
     event,
     commitId: text(ctx, "commit_id") ?? headSha,
-    comments: raw.map((c) => ({ path: String(c.path), line: Number(c.line), side: String(c.side ?? "RIGHT"), body: String(c.body ?? "") })),
+    comments: raw.map((c) => ({
+      path: String(c.path),
+      line: Number(c.line),
+      side: String(c.side ?? "RIGHT"),
+      body: String(c.body ?? ""),
+    })),
   };
   repo.reviews.push(review);
-  return ok({ id: review.id, body, state: event === "COMMENT" ? "COMMENTED" : event, commit_id: review.commitId });
+  return ok({
+    id: review.id,
+    body,
+    state: event === "COMMENT" ? "COMMENTED" : event,
+    commit_id: review.commitId,
+  });
 };
 
 const listCheckRuns: Handler = (ctx) => {
@@ -358,7 +436,13 @@ const listCheckRuns: Handler = (ctx) => {
     headers,
     body: {
       total_count: runs.length,
-      check_runs: items.map((r) => ({ id: r.id, name: r.name, head_sha: r.headSha, status: r.status, conclusion: r.conclusion })),
+      check_runs: items.map((r) => ({
+        id: r.id,
+        name: r.name,
+        head_sha: r.headSha,
+        status: r.status,
+        conclusion: r.conclusion,
+      })),
     },
   };
 };
@@ -371,7 +455,12 @@ const combinedStatus: Handler = (ctx) => {
     : statuses.every((s) => s.state === "success") && statuses.length > 0
       ? "success"
       : "pending";
-  return ok({ state, sha, total_count: statuses.length, statuses: statuses.map((s) => ({ context: s.context, state: s.state })) });
+  return ok({
+    state,
+    sha,
+    total_count: statuses.length,
+    statuses: statuses.map((s) => ({ context: s.context, state: s.state })),
+  });
 };
 
 const getRepo: Handler = (ctx) =>
@@ -394,7 +483,15 @@ export function graphql(repo: FakeRepo, body: Record<string, unknown>): RouteRes
   const toDraft = /convertPullRequestToDraft/.test(query);
   const toReady = /markPullRequestReadyForReview/.test(query);
   if (!pull || (!toDraft && !toReady)) {
-    return ok({ data: null, errors: [{ type: "NOT_FOUND", message: `Could not resolve to a node with the global id of '${String(id)}'` }] });
+    return ok({
+      data: null,
+      errors: [
+        {
+          type: "NOT_FOUND",
+          message: `Could not resolve to a node with the global id of '${String(id)}'`,
+        },
+      ],
+    });
   }
   pull.draft = toDraft;
   const field = toDraft ? "convertPullRequestToDraft" : "markPullRequestReadyForReview";

@@ -32,24 +32,41 @@ export const faults = {
   secondaryRateLimit: (retryAfterS: number): InjectedFault => ({
     status: 403,
     headers: { "retry-after": String(retryAfterS) },
-    body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." },
+    body: {
+      message:
+        "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+    },
   }),
   secondaryWithoutRetryAfter: (): InjectedFault => ({
     status: 403,
-    body: { message: "You have exceeded a secondary rate limit and have been temporarily blocked from content creation." },
+    body: {
+      message:
+        "You have exceeded a secondary rate limit and have been temporarily blocked from content creation.",
+    },
   }),
   primaryRateLimit: (resetAtS: number, status = 403): InjectedFault => ({
     status,
-    headers: { "x-ratelimit-remaining": "0", "x-ratelimit-limit": "5000", "x-ratelimit-reset": String(resetAtS) },
+    headers: {
+      "x-ratelimit-remaining": "0",
+      "x-ratelimit-limit": "5000",
+      "x-ratelimit-reset": String(resetAtS),
+    },
     body: { message: "API rate limit exceeded for user ID 1." },
   }),
-  badGateway: (): InjectedFault => ({ status: 502, headers: { "content-type": "text/html" }, body: "<html><body><h1>502 Bad Gateway</h1></body></html>" }),
+  badGateway: (): InjectedFault => ({
+    status: 502,
+    headers: { "content-type": "text/html" },
+    body: "<html><body><h1>502 Bad Gateway</h1></body></html>",
+  }),
   validation: (message: string, errors: unknown[]): InjectedFault => ({
     status: 422,
     body: { message, errors, documentation_url: "https://docs.github.com/rest" },
   }),
   lostResponse: (): InjectedFault => ({ ...faults.badGateway(), afterHandling: true }),
-  forbidden: (): InjectedFault => ({ status: 403, body: { message: "Resource not accessible by personal access token" } }),
+  forbidden: (): InjectedFault => ({
+    status: 403,
+    body: { message: "Resource not accessible by personal access token" },
+  }),
 };
 
 export interface LoggedRequest {
@@ -82,13 +99,22 @@ export class FakeGitHub {
   maxPerPage: number;
   permissions = { admin: false, maintain: false, push: true, triage: true, pull: true };
   private readonly faultQueue: { match: RequestMatch; fault: InjectedFault; left: number }[] = [];
-  private readonly hooks: { match: RequestMatch; action: () => void | Promise<void>; left: number }[] = [];
+  private readonly hooks: {
+    match: RequestMatch;
+    action: () => void | Promise<void>;
+    left: number;
+  }[] = [];
   private server: Server | undefined;
   private readonly login: string;
   url = "";
 
   constructor(options: FakeGitHubOptions) {
-    this.repo = new FakeRepo(options.owner ?? "octo", options.name ?? "widgets", options.bare, options.defaultBranch);
+    this.repo = new FakeRepo(
+      options.owner ?? "octo",
+      options.name ?? "widgets",
+      options.bare,
+      options.defaultBranch,
+    );
     this.token = options.token ?? "ghp_fakefakefakefakefakefakefakefake0001";
     this.scopes = options.scopes;
     this.login = options.login ?? "forge-bot";
@@ -144,7 +170,12 @@ export class FakeGitHub {
     const raw = await readBody(req);
     const result = await this.answer(method, url, req.headers.authorization, raw);
     const authorization = req.headers.authorization;
-    this.requests.push({ method, path: url.pathname + url.search, status: result.status, ...(authorization ? { authorization } : {}) });
+    this.requests.push({
+      method,
+      path: url.pathname + url.search,
+      status: result.status,
+      ...(authorization ? { authorization } : {}),
+    });
     const headers: Record<string, string> = {
       "content-type": "application/json; charset=utf-8",
       "x-ratelimit-limit": "5000",
@@ -154,13 +185,27 @@ export class FakeGitHub {
       ...result.headers,
     };
     res.writeHead(result.status, headers);
-    res.end(result.body === undefined ? "" : typeof result.body === "string" ? result.body : JSON.stringify(result.body));
+    res.end(
+      result.body === undefined
+        ? ""
+        : typeof result.body === "string"
+          ? result.body
+          : JSON.stringify(result.body),
+    );
   }
 
-  private async answer(method: string, url: URL, authorization: string | undefined, raw: string): Promise<RouteResult> {
+  private async answer(
+    method: string,
+    url: URL,
+    authorization: string | undefined,
+    raw: string,
+  ): Promise<RouteResult> {
     const token = /^(?:token|bearer)\s+(\S+)$/i.exec(authorization ?? "")?.[1];
     if (token !== this.token) {
-      return { status: 401, body: { message: "Bad credentials", documentation_url: "https://docs.github.com/rest" } };
+      return {
+        status: 401,
+        body: { message: "Bad credentials", documentation_url: "https://docs.github.com/rest" },
+      };
     }
     const path = url.pathname;
     for (const hook of this.take(this.hooks, method, path)) await hook.action();
@@ -179,7 +224,8 @@ export class FakeGitHub {
         return { status: 400, body: { message: "Problems parsing JSON" } };
       }
     }
-    if (method === "GET" && path === "/user") return { status: 200, body: { login: this.login, id: 1 } };
+    if (method === "GET" && path === "/user")
+      return { status: 200, body: { login: this.login, id: 1 } };
     if (method === "POST" && path === "/graphql") return graphql(this.repo, body);
     const prefix = `/repos/${this.repo.slug}`;
     if (!(path === prefix || path.startsWith(`${prefix}/`))) {
@@ -207,7 +253,11 @@ export class FakeGitHub {
     };
   }
 
-  private take<T extends { match: RequestMatch; left: number }>(list: T[], method: string, path: string): T[] {
+  private take<T extends { match: RequestMatch; left: number }>(
+    list: T[],
+    method: string,
+    path: string,
+  ): T[] {
     const hits = list.filter(
       (entry) =>
         entry.left > 0 &&
@@ -222,7 +272,11 @@ export class FakeGitHub {
 }
 
 function faultResult(fault: InjectedFault): RouteResult {
-  return { status: fault.status, body: fault.body, ...(fault.headers ? { headers: fault.headers } : {}) };
+  return {
+    status: fault.status,
+    body: fault.body,
+    ...(fault.headers ? { headers: fault.headers } : {}),
+  };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

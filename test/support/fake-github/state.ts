@@ -102,8 +102,8 @@ export class FakeRepo {
   constructor(
     readonly owner: string,
     readonly name: string,
-    /** The bare repository branches are pushed to and merges land in. */
-    readonly bare: string,
+    /** The bare repository branches are pushed to and merges land in (settable: a sandbox may make it later). */
+    public bare: string,
     readonly defaultBranch = "main",
   ) {}
 
@@ -114,7 +114,9 @@ export class FakeRepo {
   /** Strictly increasing timestamps, so "oldest first" is well defined. */
   now(): string {
     this.seconds++;
-    return new Date(Date.UTC(2025, 0, 1) + this.seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
+    return new Date(Date.UTC(2025, 0, 1) + this.seconds * 1000)
+      .toISOString()
+      .replace(/\.000Z$/, "Z");
   }
 
   id(): number {
@@ -125,7 +127,12 @@ export class FakeRepo {
     return this.nextNumber++;
   }
 
-  createIssue(input: { title: string; body?: string; labels?: string[]; author?: string }): FakeIssue {
+  createIssue(input: {
+    title: string;
+    body?: string;
+    labels?: string[];
+    author?: string;
+  }): FakeIssue {
     const now = this.now();
     const issue: FakeIssue = {
       number: this.number(),

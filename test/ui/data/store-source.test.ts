@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { UserError } from "../../../src/shared/errors.js";
 import { JsonlWriter } from "../../../src/store/jsonl/writer.js";
-import { serializeState } from "../../../src/store/projections/fold.js";
+import { emptyState, foldEvent, serializeState } from "../../../src/store/projections/fold.js";
 import { StoreSource } from "../../../src/ui/data/store-source.js";
 import { engineEvents } from "../../support/engine-stream.js";
 import { createPython339Db, loadChainVectors } from "../../support/python-events-db.js";
@@ -120,6 +120,20 @@ describe("the live view", () => {
     expect(source.feedUpTo(10, 3).map((l) => l.seq)).toEqual([8, 9, 10]);
     expect(source.feedUpTo(2, 50).map((l) => l.seq)).toEqual([1, 2]);
     expect(source.feedUpTo(0, 50)).toEqual([]);
+  });
+
+  it("stateAt at every sequence equals a fold of the events up to it (snapshots crossed)", () => {
+    const dir = stateDir(); // a snapshot every 5 events
+    dir.append(scenario());
+    const source = open(dir);
+    const events = dir.engine.log.since(0);
+    const folded = emptyState();
+    for (const event of events) {
+      foldEvent(folded, event);
+      expect(serializeState(source.stateAt(event.sequence)), `at seq ${event.sequence}`).toBe(
+        serializeState(folded),
+      );
+    }
   });
 
   it("stateAt gives the state at a sequence, independent of the live state", () => {

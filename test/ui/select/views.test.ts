@@ -9,8 +9,8 @@ import { engineKinds } from "../../../src/store/contract/kinds.js";
 import { emptyState, foldEvent, foldEvents } from "../../../src/store/projections/fold.js";
 import type { LoopState } from "../../../src/store/projections/types.js";
 import { feedLineOfEvent } from "../../../src/ui/data/feed.js";
-import { applyFilter } from "../../../src/ui/select/filter.js";
-import { type Line, plain } from "../../../src/ui/select/line.js";
+import { type Line, plain, type Row } from "../../../src/ui/select/line.js";
+import { applyFilter, lazyRows, type Rows, rowsOf } from "../../../src/ui/select/rows.js";
 import { displayStatus } from "../../../src/ui/select/tasks.js";
 import { viewModel } from "../../../src/ui/select/view-model.js";
 import { viewIds } from "../../../src/ui/state/views.js";
@@ -29,7 +29,7 @@ function checkAllViews(state: LoopState): number {
   let lines = 0;
   for (const view of viewIds) {
     const model = viewModel(view, { state, feed, nowMs: NOW, barWidth: 20 });
-    for (const row of model.rows) {
+    for (const row of all(model.rows)) {
       checkLine(row.line);
       const detail = model.detail(row, { state, width: 60, nowMs: NOW, transcript: ["a", "b"] });
       for (const line of detail) checkLine(line);
@@ -119,25 +119,26 @@ describe("rows", () => {
     expect(task?.status).toBe("failed");
     expect(task && displayStatus(task, NOW)).toBe("cooldown");
     expect(task && displayStatus(task, NOW + 120_000)).toBe("failed");
-    const [row] = viewModel("tasks", { state, feed: [], nowMs: NOW, barWidth: 10 }).rows;
+    const row = viewModel("tasks", { state, feed: [], nowMs: NOW, barWidth: 10 }).rows.at(0);
     expect(plain(row?.line ?? [])).toMatch(/#5 +‖ cooldown +a1 +until \d\d:\d\d +checks_failed/);
   });
 });
 
 describe("filter", () => {
-  const rows = ["#42 running Add retry", "#43 merged Fix flaky", "#44 failed critic sev2"].map(
-    (text, i) => ({
+  const rows = rowsOf(
+    ["#42 running Add retry", "#43 merged Fix flaky", "#44 failed critic sev2"].map((text, i) => ({
       key: String(i),
       line: [{ text }],
-    }),
+    })),
   );
+  const keys = (r: Rows) => all(r).map((row) => row.key);
 
   it("keeps rows containing every word, ignoring case and order", () => {
     expect(applyFilter(rows, "").length).toBe(3);
-    expect(applyFilter(rows, "MERGED").map((r) => r.key)).toEqual(["1"]);
-    expect(applyFilter(rows, "sev2 #44").map((r) => r.key)).toEqual(["2"]);
+    expect(keys(applyFilter(rows, "MERGED"))).toEqual(["1"]);
+    expect(keys(applyFilter(rows, "sev2 #44"))).toEqual(["2"]);
     expect(applyFilter(rows, "  ").length).toBe(3);
-    expect(applyFilter(rows, "merged running")).toEqual([]);
+    expect(applyFilter(rows, "merged running").length).toBe(0);
   });
 
   it("never throws, and a filter never adds rows", () => {
@@ -146,5 +147,28 @@ describe("filter", () => {
         expect(applyFilter(rows, text).length).toBeLessThanOrEqual(3);
       }),
     );
+  });
+});
+
+function all(rows: Rows): Row[] {
+  return Array.from({ length: rows.length }, (_, i) => rows.at(i) as Row);
+}
+
+describe("lazy rows", () => {
+  it("build a row only when it is asked for, once", () => {
+    let built = 0;
+    const items = Array.from({ length: 10_000 }, (_, i) => i);
+    const rows = lazyRows(items, (i) => {
+      built += 1;
+      return { key: String(i), line: [{ text: `row ${i}` }] };
+    });
+    expect(rows.length).toBe(10_000);
+    expect(built).toBe(0);
+    expect(rows.at(42)?.key).toBe("42");
+    expect(rows.at(42)).toBe(rows.at(42));
+    expect(built).toBe(1);
+    expect(rows.at(-1)).toBeUndefined();
+    expect(rows.at(10_000)).toBeUndefined();
+    expect(rows.at(1.5)).toBeUndefined();
   });
 });

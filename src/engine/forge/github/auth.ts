@@ -47,7 +47,10 @@ export function resolveGitHubToken(env: NodeJS.ProcessEnv, host = "github.com"):
   throw new UserError(`no GitHub token: ${tried.join(", ")}`, TOKEN_HINT);
 }
 
-function tokenFromGh(env: NodeJS.ProcessEnv, host: string): { token: string } | { problem: string } {
+function tokenFromGh(
+  env: NodeJS.ProcessEnv,
+  host: string,
+): { token: string } | { problem: string } {
   const args = ["auth", "token", ...(host === "github.com" ? [] : ["--hostname", host])];
   const result = execaSync("gh", args, {
     env: { ...env, GH_PROMPT_DISABLED: "1", NO_COLOR: "1" },
@@ -58,8 +61,10 @@ function tokenFromGh(env: NodeJS.ProcessEnv, host: string): { token: string } | 
   });
   if (result.timedOut) return { problem: "timed out" };
   const code = (result as { code?: string }).code;
-  if (code === "ENOENT") return { problem: "could not run: gh is not installed (not found on PATH)" };
-  if (result.exitCode === undefined) return { problem: `could not run gh (${code ?? "unknown error"})` };
+  if (code === "ENOENT")
+    return { problem: "could not run: gh is not installed (not found on PATH)" };
+  if (result.exitCode === undefined)
+    return { problem: `could not run gh (${code ?? "unknown error"})` };
   const token = String(result.stdout ?? "").trim();
   if (result.exitCode !== 0 || !token) {
     const why = firstLine(String(result.stderr ?? "")) || `exit ${result.exitCode ?? "unknown"}`;

@@ -46,7 +46,10 @@ export function commitStatusState(status: CommitStatusData): CheckState {
   return "failing";
 }
 
-export function namedChecks(runs: readonly CheckRunData[], statuses: readonly CommitStatusData[]): NamedCheck[] {
+export function namedChecks(
+  runs: readonly CheckRunData[],
+  statuses: readonly CommitStatusData[],
+): NamedCheck[] {
   return [
     ...runs.map((run) => ({ name: run.name, state: checkRunState(run) })),
     ...statuses.map((status) => ({ name: status.context, state: commitStatusState(status) })),

@@ -1,5 +1,6 @@
 /**
- * The Octokit client the GitHub tracker and platform share, with three request hooks:
+ * The Octokit client the GitHub tracker and platform share. One request hook does three
+ * things:
  *
  * - waits (waits.ts): rate limits, server errors and dropped connections are retried
  *   after the wait GitHub asks for, each wait announced through `onWait`;
@@ -78,7 +79,10 @@ export function createGitHubApi(options: GitHubClientOptions): GitHubApi {
   const onWait = options.onWait ?? (() => {});
   let writes: Promise<unknown> = Promise.resolve();
   octokit.hook.wrap("request", async (request, requestOptions) => {
-    const what = describeRequest(requestOptions.method, octokit.request.endpoint.parse(requestOptions).url);
+    const what = describeRequest(
+      requestOptions.method,
+      octokit.request.endpoint.parse(requestOptions).url,
+    );
     const send = async () => {
       const counts = { server: 0, rateLimit: 0 };
       for (;;) {
@@ -112,7 +116,7 @@ export function createGitHubApi(options: GitHubClientOptions): GitHubApi {
   return { octokit, repo: options.repo, slug: `${options.repo.owner}/${options.repo.repo}` };
 }
 
-/** "GET /repos/{owner}/{repo}/issues": the route, without host or query. */
+/** "GET /repos/octo/widgets/issues": the request's path, without host or query. */
 function describeRequest(method: string, url: string): string {
   const path = url.replace(/^[a-z]+:\/\/[^/]+/i, "").replace(/\?.*$/, "");
   return `${method} ${path}`;
@@ -127,7 +131,8 @@ function toApiError(err: unknown, what: string, token: GitHubToken): GitHubApiEr
   const status = failed.status;
   const data = failed.response?.data;
   const body = typeof data === "object" && data !== null ? (data as Record<string, unknown>) : {};
-  const message = typeof body.message === "string" ? body.message : (failed.message ?? "no message");
+  const message =
+    typeof body.message === "string" ? body.message : (failed.message ?? "no message");
   const details = Array.isArray(body.errors) ? body.errors.map(describeDetail) : [];
   const clean = (text: string) => redact(text, [token.token]).slice(0, 1000);
   const summary = clean(

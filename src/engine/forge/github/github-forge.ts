@@ -17,6 +17,8 @@ export interface GitHubForgeOptions {
   push: { kind: "token"; url: string } | { kind: "remote"; remote: string };
   base: string;
   checksGraceMs: number;
+  /** The loop's labels as configured (GitHub's label names are case-insensitive). */
+  labels?: readonly string[];
   onWait?: OnWait;
   waits?: Partial<WaitPolicy>;
   clock?: Clock;
@@ -36,7 +38,7 @@ export function openGitHubForge(options: GitHubForgeOptions): GitHubForge {
     ...(options.onWait ? { onWait: options.onWait } : {}),
     ...(options.waits ? { waits: options.waits } : {}),
   });
-  const tracker = new GitHubTracker(api);
+  const tracker = new GitHubTracker(api, options.labels);
   const push: PushTarget =
     options.push.kind === "token"
       ? { kind: "token", url: options.push.url, token: options.token.token }

@@ -16,8 +16,8 @@
  */
 import { type Clock, systemClock } from "../../../shared/clock.js";
 import { UserError } from "../../../shared/errors.js";
-import { checkBody } from "../local/tracker.js";
 import { closingReferences } from "../local/platform.js";
+import { checkBody } from "../local/tracker.js";
 import {
   type MergeMethod,
   MergeRefusedError,
@@ -98,7 +98,10 @@ export class GitHubPlatform implements Platform {
     } catch (err) {
       // "A pull request already exists for owner:branch": a create that raced ours, or one
       // retried after a lost response. Either way, the one that exists is the one.
-      const raced = err instanceof GitHubApiError && err.status === 422 ? await this.openPullFor(input.branch) : undefined;
+      const raced =
+        err instanceof GitHubApiError && err.status === 422
+          ? await this.openPullFor(input.branch)
+          : undefined;
       if (!raced) throw err;
       return this.update(raced, { ...input, title, body });
     }
@@ -121,8 +124,11 @@ export class GitHubPlatform implements Platform {
         `checks are ${status.rollup} for ${data.head.sha.slice(0, 12)}${failing.length ? ` (${failing.join(", ")})` : ""}`,
       );
     }
-    const issue = issueOf(data);
-    if (issue !== undefined && (await this.options.tracker.getIssue(issue)).issue.state === "closed") {
+    const issue = issueOf(data.body ?? "");
+    if (
+      issue !== undefined &&
+      (await this.options.tracker.getIssue(issue)).issue.state === "closed"
+    ) {
       throw new MergeRefusedError(`issue #${issue} is closed; its pull request is not merged`);
     }
     try {
@@ -138,14 +144,20 @@ export class GitHubPlatform implements Platform {
       // A merge retried after a lost response finds the pull request merged already.
       const after = await this.pull(pr);
       if (isMerged(after) && after.merge_commit_sha) return { sha: after.merge_commit_sha };
-      throw new MergeRefusedError(`GitHub refused the merge: ${err.message.replace(/^GitHub [^:]*: /, "")}`);
+      throw new MergeRefusedError(
+        `GitHub refused the merge: ${err.message.replace(/^GitHub [^:]*: /, "")}`,
+      );
     }
   }
 
   async comment(pr: number, body: string): Promise<void> {
     const text = checkBody(body);
     await this.on404(pr, () =>
-      this.api.octokit.rest.issues.createComment({ ...this.api.repo, issue_number: pr, body: text }),
+      this.api.octokit.rest.issues.createComment({
+        ...this.api.repo,
+        issue_number: pr,
+        body: text,
+      }),
     );
   }
 
@@ -165,13 +177,20 @@ export class GitHubPlatform implements Platform {
         commit_id: data.head.sha,
         event: "COMMENT",
         body: reviewBody,
-        comments: inline.map((c) => ({ path: c.path, line: c.line, side: "RIGHT" as const, body: c.body })),
+        comments: inline.map((c) => ({
+          path: c.path,
+          line: c.line,
+          side: "RIGHT" as const,
+          body: c.body,
+        })),
       });
     try {
       await post(text, comments);
     } catch (err) {
       if (!(err instanceof GitHubApiError && err.status === 422 && comments.length > 0)) throw err;
-      const folded = comments.map((c) => `- \`${c.path}:${c.line}\`: ${c.body.replace(/\n+/g, " ")}`);
+      const folded = comments.map(
+        (c) => `- \`${c.path}:${c.line}\`: ${c.body.replace(/\n+/g, " ")}`,
+      );
       await post(checkBody(`${text}\n\n${folded.join("\n")}`), []);
     }
   }
@@ -180,7 +199,11 @@ export class GitHubPlatform implements Platform {
     if (comment !== undefined) await this.comment(pr, comment);
     const data = await this.pull(pr);
     if (data.state !== "open") return;
-    await this.api.octokit.rest.pulls.update({ ...this.api.repo, pull_number: pr, state: "closed" });
+    await this.api.octokit.rest.pulls.update({
+      ...this.api.repo,
+      pull_number: pr,
+      state: "closed",
+    });
   }
 
   private async statusOf(data: PullData): Promise<PullRequestStatus> {
@@ -193,7 +216,11 @@ export class GitHubPlatform implements Platform {
       filter: "latest",
       per_page: 100,
     });
-    const { data: combined } = await octokit.rest.repos.getCombinedStatusForRef({ ...repo, ref, per_page: 100 });
+    const { data: combined } = await octokit.rest.repos.getCombinedStatusForRef({
+      ...repo,
+      ref,
+      per_page: 100,
+    });
     const checks = namedChecks(runs, combined.statuses);
     let withinGrace = false;
     if (checks.length === 0 && pr.state === "open") {
@@ -261,16 +288,20 @@ export class GitHubPlatform implements Platform {
   }
 }
 
-function withIssueMarker(body: string, issue: number): string {
+export function withIssueMarker(body: string, issue: number): string {
   const stripped = body.replace(new RegExp(issueMarkerPattern.source, "g"), "").trimEnd();
   return `${stripped}\n\n${issueMarker(issue)}`;
 }
 
-/** The issue a pull request works on: our marker, else its first closing reference. */
-function issueOf(data: PullData): number | undefined {
-  const body = data.body ?? "";
-  const marked = issueMarkerPattern.exec(body)?.[1];
-  return marked ? Number(marked) : closingReferences(body)[0];
+/**
+ * The issue a pull request works on: our marker (the last one: we append it, and a
+ * person editing the body above it does not change which issue it is), else its first
+ * closing reference.
+ */
+export function issueOf(body: string): number | undefined {
+  const marked = [...body.matchAll(new RegExp(issueMarkerPattern.source, "g"))].at(-1)?.[1];
+  const n = marked ? Number(marked) : closingReferences(body)[0];
+  return n !== undefined && Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
 function isMerged(data: PullData): boolean {
@@ -281,7 +312,7 @@ function toPullRequest(data: PullData): PullRequest {
   const merged = isMerged(data);
   return {
     number: data.number,
-    issue: issueOf(data) ?? 0,
+    issue: issueOf(data.body ?? "") ?? 0,
     title: data.title,
     url: data.html_url,
     branch: data.head.ref,

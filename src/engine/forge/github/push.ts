@@ -68,3 +68,19 @@ export function githubHost(apiUrl: string): string {
   const api = new URL(apiUrl);
   return api.hostname === "api.github.com" ? "github.com" : api.host;
 }
+
+/**
+ * Asks the server whether this target would take a push, without pushing: a dry run
+ * still opens git's receive-pack session, which GitHub only grants to writers.
+ */
+export async function probePush(target: PushTarget, repoDir: string): Promise<void> {
+  const destination = target.kind === "token" ? target.url : target.remote;
+  await git(
+    repoDir,
+    ["push", "--dry-run", "--quiet", destination, "HEAD:refs/heads/forge-loop/doctor-probe"],
+    {
+      timeoutMs: 60_000,
+      ...(target.kind === "token" ? { env: tokenPushEnv(target.url, target.token) } : {}),
+    },
+  );
+}

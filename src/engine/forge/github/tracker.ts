@@ -3,6 +3,10 @@
  * GitHub lists pull requests among issues; they are left out here. Texts follow the same
  * rules as the local tracker's (bounded, no NUL, no lone surrogates), so the contract is
  * the same on both.
+ *
+ * GitHub label names are case-insensitive (`Risk:High` is `risk:high`), the engine's
+ * checks are not: a label that matches one of the loop's labels but for case is reported
+ * with the loop's spelling, so a risk-gated issue is never merged for want of a capital.
  */
 import { createHash } from "node:crypto";
 import { UserError } from "../../../shared/errors.js";
@@ -12,7 +16,7 @@ import type { Issue, IssueComment, LabelSetup, Tracker } from "../types.js";
 import { type GitHubApi, GitHubApiError } from "./client.js";
 
 /** The fields of a GitHub issue this tracker reads. */
-export interface IssueData {
+interface IssueData {
   number: number;
   title: string;
   body?: string | null;
@@ -28,8 +32,15 @@ const PAGE = 100;
 
 export class GitHubTracker implements Tracker {
   readonly kind = "github" as const;
+  private readonly spelling: Map<string, string>;
 
-  constructor(private readonly api: GitHubApi) {}
+  /** `loopLabels`: the loop's labels as configured, the spelling issues report them in. */
+  constructor(
+    private readonly api: GitHubApi,
+    loopLabels: readonly string[] = [],
+  ) {
+    this.spelling = new Map(loopLabels.map((label) => [label.toLowerCase(), label]));
+  }
 
   /** Oldest first, as GitHub sorts them (the engine orders by priority, then age). */
   async listOpenWithLabel(label: string): Promise<Issue[]> {
@@ -45,10 +56,11 @@ export class GitHubTracker implements Tracker {
       per_page: PAGE,
       ...(label.includes(",") ? {} : { labels: label }),
     });
+    const wanted = label.toLowerCase();
     return (items as IssueData[])
       .filter((item) => !item.pull_request)
-      .map(toIssue)
-      .filter((issue) => issue.labels.includes(label));
+      .map((item) => this.toIssue(item))
+      .filter((issue) => issue.labels.some((l) => l.toLowerCase() === wanted));
   }
 
   async getIssue(issue: number): Promise<{ issue: Issue; comments: IssueComment[] }> {
@@ -150,7 +162,13 @@ export class GitHubTracker implements Tracker {
         setup.created.push(name);
       } catch (err) {
         // Created by someone else since the listing: it exists, which is all we want.
-        if (!(err instanceof GitHubApiError && err.status === 422 && /already_exists/.test(err.message))) {
+        if (
+          !(
+            err instanceof GitHubApiError &&
+            err.status === 422 &&
+            /already_exists/.test(err.message)
+          )
+        ) {
           throw err;
         }
         setup.existing.push(name);
@@ -168,7 +186,13 @@ export class GitHubTracker implements Tracker {
     if ((data.data as IssueData).pull_request) {
       throw new UserError(`#${number} in ${this.api.slug} is a pull request, not an issue`);
     }
-    return toIssue(data.data as IssueData);
+    return this.toIssue(data.data as IssueData);
+  }
+
+  private toIssue(data: IssueData): Issue {
+    const issue = toIssue(data);
+    issue.labels = issue.labels.map((l) => this.spelling.get(l.toLowerCase()) ?? l).sort();
+    return issue;
   }
 
   private async on404<T>(issue: number, act: () => Promise<T>): Promise<T> {
@@ -186,7 +210,7 @@ export class GitHubTracker implements Tracker {
   }
 }
 
-export function toIssue(data: IssueData): Issue {
+function toIssue(data: IssueData): Issue {
   return {
     number: data.number,
     title: data.title,

@@ -91,7 +91,11 @@ function classify(error: FailedRequest, counts: RetryCounts, policy: WaitPolicy)
   if (status === 403 || status === 429) {
     const retryAfter = retryAfterMs(header(headers, "retry-after"), policy.now());
     if (retryAfter !== undefined) {
-      return { kind: "secondary_rate_limit", ms: retryAfter, cause: `${status} secondary rate limit` };
+      return {
+        kind: "secondary_rate_limit",
+        ms: retryAfter,
+        cause: `${status} secondary rate limit`,
+      };
     }
     if (header(headers, "x-ratelimit-remaining") === "0") {
       const reset = Number(header(headers, "x-ratelimit-reset"));
@@ -105,7 +109,11 @@ function classify(error: FailedRequest, counts: RetryCounts, policy: WaitPolicy)
     return undefined;
   }
   if (status === 500 || status === 502 || status === 503 || status === 504) {
-    return { kind: "server_error", ms: backoff(counts.server, policy), cause: `${status} server error` };
+    return {
+      kind: "server_error",
+      ms: backoff(counts.server, policy),
+      cause: `${status} server error`,
+    };
   }
   return undefined;
 }

@@ -90,7 +90,11 @@ describe("resolveGitHubToken", () => {
   });
 
   it("does not repeat a token gh printed in its error output", () => {
-    fakeGh({ stdout: "gho_leakedleakedleakedleaked00", stderr: "warning: gho_leakedleakedleakedleaked00", exit: 1 });
+    fakeGh({
+      stdout: "gho_leakedleakedleakedleaked00",
+      stderr: "warning: gho_leakedleakedleakedleaked00",
+      exit: 1,
+    });
     expect(() => resolveGitHubToken(env())).toThrow(/failed \(warning: \[REDACTED\]\)/);
   });
 });

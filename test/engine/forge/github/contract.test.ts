@@ -4,13 +4,14 @@
  * pushed with the token over git's smart HTTP into a real bare repository, merges made
  * there by the fake.
  */
+
+import { setUpGitHub } from "../../../support/fake-github/fixture.js";
 import {
   describeForgeContract,
   type ForgeFixtureFactory,
   makeGitBranch,
   readGitBase,
 } from "../../../support/forge-contract.js";
-import { setUpGitHub } from "../../../support/fake-github/fixture.js";
 
 const githubFixture: ForgeFixtureFactory = async ({ checks }) => {
   const setup = await setUpGitHub();

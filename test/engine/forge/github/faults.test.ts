@@ -29,7 +29,11 @@ describe("GitHub faults", () => {
       /^GitHub 403 secondary rate limit on GET \/repos\/octo\/widgets\/issues: waiting 3\.0 s before retry 1$/,
     );
     expect(setup.slept).toEqual([3000, 3000]);
-    expect(setup.fake.requests.filter((r) => issuesPath.test(r.path.split("?")[0]!)).map((r) => r.status)).toEqual([403, 403, 200]);
+    expect(
+      setup.fake.requests
+        .filter((r) => issuesPath.test(r.path.split("?")[0]!))
+        .map((r) => r.status),
+    ).toEqual([403, 403, 200]);
   });
 
   it("waits until x-ratelimit-reset on an exhausted primary limit (403 and 429)", async () => {
@@ -46,7 +50,9 @@ describe("GitHub faults", () => {
       expect(wait.ms).toBeGreaterThan(25_000);
       expect(wait.ms).toBeLessThanOrEqual(31_000);
     }
-    expect(setup.fake.repo.commentsOn(issue.number).map((c) => c.body)).toEqual(["after the reset"]);
+    expect(setup.fake.repo.commentsOn(issue.number).map((c) => c.body)).toEqual([
+      "after the reset",
+    ]);
   });
 
   it("waits a minute on a secondary limit without retry-after, and on a bare 429", async () => {
@@ -76,7 +82,9 @@ describe("GitHub faults", () => {
     const err = await setup.forge.tracker.getIssue(issue.number).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GitHubApiError);
     expect((err as GitHubApiError).status).toBe(502);
-    expect((err as Error).message).toMatch(/^GitHub GET \/repos\/octo\/widgets\/issues\/1 failed: 502 /);
+    expect((err as Error).message).toMatch(
+      /^GitHub GET \/repos\/octo\/widgets\/issues\/1 failed: 502 /,
+    );
     expect(setup.waits).toHaveLength(4);
   });
 
@@ -85,7 +93,9 @@ describe("GitHub faults", () => {
     const issue = setup.fake.repo.createIssue({ title: "invalid" });
     setup.fake.inject(
       { method: "POST" },
-      faults.validation("Validation Failed", [{ resource: "IssueComment", code: "custom", field: "body", message: "body is too spammy" }]),
+      faults.validation("Validation Failed", [
+        { resource: "IssueComment", code: "custom", field: "body", message: "body is too spammy" },
+      ]),
     );
     const err = await setup.forge.tracker.comment(issue.number, "hello").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GitHubApiError);
@@ -100,7 +110,9 @@ describe("GitHub faults", () => {
     setup = await setUpGitHub();
     const issue = setup.fake.repo.createIssue({ title: "forbidden" });
     setup.fake.inject({ method: "POST" }, faults.forbidden());
-    const err = (await setup.forge.tracker.comment(issue.number, "x").catch((e: unknown) => e)) as GitHubApiError;
+    const err = (await setup.forge.tracker
+      .comment(issue.number, "x")
+      .catch((e: unknown) => e)) as GitHubApiError;
     expect(err.status).toBe(403);
     expect(err.hint).toMatch(/GITHUB_TOKEN may not do this.*Issues and Pull requests/);
     expect(setup.waits).toEqual([]);
@@ -118,7 +130,9 @@ describe("GitHub faults", () => {
       checksGraceMs: 0,
       waits: fastWaits(),
     });
-    const err = (await forge.tracker.listOpenWithLabel("loop:ready").catch((e: unknown) => e)) as GitHubApiError;
+    const err = (await forge.tracker
+      .listOpenWithLabel("loop:ready")
+      .catch((e: unknown) => e)) as GitHubApiError;
     expect(err.status).toBe(401);
     expect(err.message).toMatch(/401 Bad credentials/);
     expect(err.hint).toMatch(/GitHub rejected the token from GH_TOKEN/);
@@ -139,7 +153,9 @@ describe("GitHub faults", () => {
       onWait: (message, ms) => setup?.waits.push({ message, ms }),
       waits: { ...fastWaits(), serverRetries: 2 },
     });
-    const err = (await forge.tracker.listOpenWithLabel("loop:ready").catch((e: unknown) => e)) as GitHubApiError;
+    const err = (await forge.tracker
+      .listOpenWithLabel("loop:ready")
+      .catch((e: unknown) => e)) as GitHubApiError;
     expect(err).toBeInstanceOf(GitHubApiError);
     expect(err.message).toMatch(/failed: no response/);
     expect(setup.waits.map((w) => w.message)).toEqual([
@@ -149,13 +165,17 @@ describe("GitHub faults", () => {
   });
 
   it("ends a request that hangs, and retries it", async () => {
-    setup = await setUpGitHub({ forge: { waits: { ...fastWaits(), requestTimeoutMs: 200 } } });
+    setup = await setUpGitHub({ forge: { waits: { ...fastWaits(), requestTimeoutMs: 500 } } });
     const issue = setup.fake.repo.createIssue({ title: "slow" });
-    setup.fake.before({ path: /\/issues\/\d+$/ }, () => new Promise((resolve) => setTimeout(resolve, 1500)));
+    setup.fake.before(
+      { path: /\/issues\/\d+$/ },
+      () => new Promise((resolve) => setTimeout(resolve, 3000)),
+    );
     const { issue: got } = await setup.forge.tracker.getIssue(issue.number);
     expect(got.title).toBe("slow");
-    expect(setup.waits).toHaveLength(1);
-    expect(setup.waits[0]?.message).toMatch(/connection failed/);
+    // One retry at least (a loaded machine may time out a second try too).
+    expect(setup.waits.length).toBeGreaterThanOrEqual(1);
+    expect(setup.waits.every((w) => /connection failed/.test(w.message))).toBe(true);
   });
 
   it("sends writes one at a time, even when attempts write concurrently", async () => {

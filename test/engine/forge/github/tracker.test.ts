@@ -45,18 +45,23 @@ function addPull(fake: GitHubSetup["fake"], labels: string[]) {
 describe("GitHub tracker", () => {
   it("lists ready issues oldest first, across pages, without pull requests", async () => {
     const { fake, tracker } = await open(2);
-    const numbers = [1, 2, 3, 4, 5].map((n) => fake.repo.createIssue({ title: `issue ${n}`, labels: ["loop:ready"] }).number);
+    const numbers = [1, 2, 3, 4, 5].map(
+      (n) => fake.repo.createIssue({ title: `issue ${n}`, labels: ["loop:ready"] }).number,
+    );
     addPull(fake, ["loop:ready"]);
     fake.repo.createIssue({ title: "not ready", labels: ["other"] });
     const listed = await tracker.listOpenWithLabel("loop:ready");
     expect(listed.map((i) => i.number)).toEqual(numbers);
     // Three pages of two for the six labelled items.
-    expect(fake.requests.filter((r) => r.path.startsWith("/repos/octo/widgets/issues?"))).toHaveLength(3);
+    expect(
+      fake.requests.filter((r) => r.path.startsWith("/repos/octo/widgets/issues?")),
+    ).toHaveLength(3);
   });
 
   it("feeds the engine's priority-then-age order (p0 first, unlabelled last)", async () => {
     const { fake, tracker } = await open();
-    const make = (title: string, labels: string[]) => fake.repo.createIssue({ title, labels: ["loop:ready", ...labels] }).number;
+    const make = (title: string, labels: string[]) =>
+      fake.repo.createIssue({ title, labels: ["loop:ready", ...labels] }).number;
     const p2 = make("p2", ["priority:p2"]);
     const none = make("none", []);
     const p0old = make("p0 old", ["priority:p0"]);
@@ -83,6 +88,19 @@ describe("GitHub tracker", () => {
     expect((await tracker.listOpenWithLabel(label)).map((i) => i.number)).toEqual([wanted]);
   });
 
+  it("reports labels that match the loop's but for case in the loop's spelling", async () => {
+    setup = await setUpGitHub({ forge: { labels: ["loop:ready", "risk:high", "priority:p0"] } });
+    const { fake, tracker } = { fake: setup.fake, tracker: setup.forge.tracker };
+    const { number } = fake.repo.createIssue({
+      title: "shouting",
+      labels: ["LOOP:READY", "Risk:High", "Priority:P0", "Area:UI"],
+    });
+    const [listed] = await tracker.listOpenWithLabel("loop:ready");
+    expect(listed?.number).toBe(number);
+    expect(listed?.labels).toEqual(["Area:UI", "loop:ready", "priority:p0", "risk:high"]);
+    expect((await tracker.getIssue(number)).issue.labels).toEqual(listed?.labels);
+  });
+
   it("adds and removes labels whose names need URL encoding", async () => {
     const { fake, tracker } = await open();
     const { number } = fake.repo.createIssue({ title: "labels" });
@@ -97,7 +115,9 @@ describe("GitHub tracker", () => {
     const { number } = fake.repo.createIssue({ title: "guarded" });
     const before = fake.requests.length;
     await expect(tracker.addLabels(number, ["two\nlines"])).rejects.toThrow(/must be a label name/);
-    await expect(tracker.comment(number, "x".repeat(70_000))).rejects.toThrow(/70000 characters; the limit is 65536/);
+    await expect(tracker.comment(number, "x".repeat(70_000))).rejects.toThrow(
+      /70000 characters; the limit is 65536/,
+    );
     await expect(tracker.comment(number, "nul \0 inside")).rejects.toThrow(/NUL/);
     await expect(tracker.getIssue(0)).rejects.toThrow(/positive integer/);
     expect(fake.requests.length).toBe(before);
@@ -117,7 +137,15 @@ describe("GitHub tracker", () => {
     const { fake, tracker } = await open(2);
     const { number } = fake.repo.createIssue({ title: "ledger", labels: ["loop:ready"] });
     const entries = [
-      { issue: number, attempt: 1, status: "failed", reason: "critic_blocked", pr: 7, duration_ms: 1200, fingerprint: "abc" },
+      {
+        issue: number,
+        attempt: 1,
+        status: "failed",
+        reason: "critic_blocked",
+        pr: 7,
+        duration_ms: 1200,
+        fingerprint: "abc",
+      },
       { issue: number, attempt: 2, status: "merged", pr: 7, duration_ms: 900, fingerprint: "abc" },
     ];
     await tracker.comment(number, "a human comment");
@@ -132,7 +160,9 @@ describe("GitHub tracker", () => {
   it("says clearly when an issue is missing or is a pull request", async () => {
     const { fake, tracker } = await open();
     const pr = addPull(fake, []);
-    await expect(tracker.getIssue(999)).rejects.toThrow(/issue #999 does not exist in octo\/widgets/);
+    await expect(tracker.getIssue(999)).rejects.toThrow(
+      /issue #999 does not exist in octo\/widgets/,
+    );
     await expect(tracker.getIssue(pr)).rejects.toThrow(/is a pull request, not an issue/);
     await expect(tracker.removeLabel(999, "loop:ready")).rejects.toBeInstanceOf(UserError);
     await expect(tracker.comment(999, "hello")).rejects.toThrow(/issue #999 does not exist/);
@@ -143,16 +173,29 @@ describe("GitHub tracker", () => {
     fake.repo.createLabel("LOOP:READY", "00ff00", "");
     fake.inject(
       { method: "POST", path: /\/labels$/ },
-      faults.validation("Validation Failed", [{ resource: "Label", code: "already_exists", field: "name" }]),
+      faults.validation("Validation Failed", [
+        { resource: "Label", code: "already_exists", field: "name" },
+      ]),
     );
-    const setupResult = await tracker.ensureLabels(["loop:ready", "priority:p0", "loop:blocked", "risk:high"]);
+    const setupResult = await tracker.ensureLabels([
+      "loop:ready",
+      "priority:p0",
+      "loop:blocked",
+      "risk:high",
+    ]);
     expect(setupResult).toEqual({
       created: ["loop:blocked", "risk:high"],
       existing: ["loop:ready", "priority:p0"],
     });
     for (const name of ["loop:blocked", "risk:high"]) {
-      expect(fake.repo.labelNamed(name)).toMatchObject({ color: labelColor(name), description: "Used by forge-loop" });
+      expect(fake.repo.labelNamed(name)).toMatchObject({
+        color: labelColor(name),
+        description: "Used by forge-loop",
+      });
     }
-    expect(await tracker.ensureLabels(["loop:blocked"])).toEqual({ created: [], existing: ["loop:blocked"] });
+    expect(await tracker.ensureLabels(["loop:blocked"])).toEqual({
+      created: [],
+      existing: ["loop:blocked"],
+    });
   });
 });

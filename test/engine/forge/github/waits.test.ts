@@ -12,7 +12,11 @@ const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const policy: WaitPolicy = { ...defaultWaitPolicy, now: () => NOW };
 const fresh = { server: 0, rateLimit: 0 };
 
-function failure(status: number, headers: Record<string, string> = {}, message = ""): FailedRequest {
+function failure(
+  status: number,
+  headers: Record<string, string> = {},
+  message = "",
+): FailedRequest {
   return { status, message, response: { headers } };
 }
 
@@ -52,7 +56,10 @@ describe("nextWait", () => {
 
   it("backs off exponentially on 5xx and on failed connections, a bounded number of times", () => {
     for (const status of [500, 502, 503, 504]) {
-      expect(nextWait(failure(status), fresh, policy)).toMatchObject({ kind: "server_error", ms: 1000 });
+      expect(nextWait(failure(status), fresh, policy)).toMatchObject({
+        kind: "server_error",
+        ms: 1000,
+      });
     }
     expect(nextWait(failure(502), { server: 3, rateLimit: 0 }, policy)?.ms).toBe(8000);
     expect(nextWait(failure(502), { server: 4, rateLimit: 0 }, policy)).toBeUndefined();
@@ -61,7 +68,9 @@ describe("nextWait", () => {
   });
 
   it("does not retry a permission 403, a 401, a 404 or a 422", () => {
-    expect(nextWait(failure(403, {}, "Resource not accessible by integration"), fresh, policy)).toBeUndefined();
+    expect(
+      nextWait(failure(403, {}, "Resource not accessible by integration"), fresh, policy),
+    ).toBeUndefined();
     for (const status of [400, 401, 404, 405, 409, 410, 422]) {
       expect(nextWait(failure(status), fresh, policy), String(status)).toBeUndefined();
     }
@@ -70,7 +79,11 @@ describe("nextWait", () => {
   it("gives up on a wait longer than maxWaitMs rather than hang for a day", () => {
     const reset = String(Math.floor(NOW / 1000) + 86_400);
     expect(
-      nextWait(failure(403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset }), fresh, policy),
+      nextWait(
+        failure(403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset }),
+        fresh,
+        policy,
+      ),
     ).toBeUndefined();
   });
 
@@ -83,7 +96,10 @@ describe("nextWait", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 100, max: 599 }),
-        fc.dictionary(fc.constantFrom("retry-after", "x-ratelimit-remaining", "x-ratelimit-reset"), headerValue),
+        fc.dictionary(
+          fc.constantFrom("retry-after", "x-ratelimit-remaining", "x-ratelimit-reset"),
+          headerValue,
+        ),
         fc.string(),
         fc.nat(20),
         fc.nat(20),
@@ -93,7 +109,9 @@ describe("nextWait", () => {
           expect(wait.ms).toBeGreaterThanOrEqual(0);
           expect(wait.ms).toBeLessThanOrEqual(policy.maxWaitMs);
           const limit = wait.kind === "rate_limit" || wait.kind === "secondary_rate_limit";
-          expect(limit ? rateLimit < policy.rateLimitRetries : server < policy.serverRetries).toBe(true);
+          expect(limit ? rateLimit < policy.rateLimitRetries : server < policy.serverRetries).toBe(
+            true,
+          );
           expect([403, 429, 500, 502, 503, 504]).toContain(status);
         },
       ),

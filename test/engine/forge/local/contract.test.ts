@@ -3,9 +3,11 @@ import { openLocalForge } from "../../../../src/engine/forge/local/local-forge.j
 import {
   describeForgeContract,
   type ForgeFixtureFactory,
+  makeGitBranch,
+  readGitBase,
 } from "../../../support/forge-contract.js";
 import { ManualClock } from "../../../support/manual-clock.js";
-import { commitAll, gitSync, makeRepo, writeFile } from "../../../support/temp-git.js";
+import { makeRepo } from "../../../support/temp-git.js";
 
 /** Checks that prove they run in a checkout of the PR head (README.md is in every head). */
 export const passingChecks = [[process.execPath, "-e", "require('fs').accessSync('README.md')"]];
@@ -35,26 +37,8 @@ function localFixture(withRemote: boolean): ForgeFixtureFactory {
       platform: forge.platform,
       base: "main",
       createIssue: (input) => forge.tracker.create(input),
-      async makeBranch(branch, commits) {
-        const worktree = join(repo.root, `wt-${branch.replace(/\//g, "-")}`);
-        gitSync(repo.repoDir, ["worktree", "add", "--quiet", "-b", branch, worktree, "main"]);
-        commits.forEach((files, i) => {
-          for (const [path, content] of Object.entries(files)) writeFile(worktree, path, content);
-          commitAll(worktree, `commit ${i + 1}`);
-        });
-        return { worktree };
-      },
-      async readBase() {
-        const sha = gitSync(target, ["rev-parse", "refs/heads/main"]);
-        const parents =
-          gitSync(target, ["rev-list", "--parents", "-n", "1", sha]).split(" ").length - 1;
-        const subjects = gitSync(target, ["log", "--first-parent", "--format=%s", sha]).split("\n");
-        const files: Record<string, string> = {};
-        for (const path of gitSync(target, ["ls-tree", "-r", "--name-only", sha]).split("\n")) {
-          files[path] = `${gitSync(target, ["show", `${sha}:${path}`])}\n`;
-        }
-        return { sha, parents, subjects, files };
-      },
+      makeBranch: makeGitBranch(repo.repoDir, repo.root),
+      readBase: readGitBase(target),
       async pullRequestComments(pr) {
         return forge.platform.comments(pr);
       },

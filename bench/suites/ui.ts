@@ -1,0 +1,389 @@
+/**
+ * The terminal UI on a big state directory: a 1M-event log (BENCH_SCALE scales it) and a
+ * 200 MB JSONL stream.
+ * - cold start to the first full frame, in a fresh process, beside a bare `node` start
+ *   (target < 600 ms);
+ * - a durable event appended by another connection → visible on screen (p95 < 150 ms);
+ * - a scrubber key → the frame at the new sequence (p95 < 50 ms), beside `stateAt` alone
+ *   for the same sequences;
+ * - CPU while idle (< 2 % of a core);
+ * - RSS while the engine writes events and the stream grows (the "live tail").
+ * Idle and tail run BENCH_UI_MINUTES (default 0.5; 10 for the full run) in a child process,
+ * so the load generator's work is not counted.
+ */
+import { closeSync, openSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import type { AppendInput } from "../../src/store/contract/envelope.js";
+import { formatJsonlLine } from "../../src/store/jsonl/writer.js";
+import { acquireWriterLock, heartbeatWriterLock } from "../../src/store/log/writer-lock.js";
+import { statePaths } from "../../src/store/paths.js";
+import { openStore, type Store } from "../../src/store/store.js";
+import type { StoreSource } from "../../src/ui/data/store-source.js";
+import { engineStream, prng } from "../../test/support/engine-stream.js";
+import { type BenchFigure, type BenchSuite, msSince, percentile } from "../harness.js";
+import { BenchStdin, BenchStdout } from "./ui/terminal.js";
+
+const MiB = 1024 * 1024;
+const COLD_RUNS = 5;
+const APPENDS = 120;
+const SEEKS = 120;
+const child = fileURLToPath(new URL("./ui/child.js", import.meta.url));
+
+/**
+ * The UI modules, loaded the way `forge-loop tui` loads them: after NODE_ENV defaults to
+ * production, so React is its production build (the development build renders several
+ * times slower). The UI suite runs last; no suite after it depends on NODE_ENV.
+ */
+async function loadUi() {
+  process.env.NODE_ENV ??= "production";
+  const [{ StoreSource }, { runTui }] = await Promise.all([
+    import("../../src/ui/data/store-source.js"),
+    import("../../src/ui/run.js"),
+  ]);
+  return { StoreSource, runTui };
+}
+
+interface Fixture {
+  store: Store;
+  paths: ReturnType<typeof statePaths>;
+  stream: Generator<AppendInput>;
+  events: number;
+}
+
+export const uiSuite: BenchSuite = {
+  name: "ui",
+  async run(ctx) {
+    const minutes = Number(process.env.BENCH_UI_MINUTES ?? "0.5");
+    const fixture = build(ctx.tmpDir, ctx.scale, ctx.log);
+    const me = { pid: process.pid, host: hostname(), now: Date.now() };
+    // The engine is "running": this process holds the writer lock, as an engine would.
+    acquireWriterLock(fixture.store.db, me);
+    const beat = setInterval(
+      () => heartbeatWriterLock(fixture.store.db, { ...me, now: Date.now() }),
+      5000,
+    );
+    try {
+      const figures: BenchFigure[] = [];
+      figures.push(await coldStart(fixture, ctx.log));
+      figures.push(await appendToVisible(fixture, ctx.log));
+      figures.push(...(await scrubberSeeks(fixture, ctx.log)));
+      figures.push(await idleCpu(fixture, Math.max(5, minutes * 60), ctx.log));
+      figures.push(...(await liveTail(fixture, Math.max(10, minutes * 60), ctx.log)));
+      return figures;
+    } finally {
+      clearInterval(beat);
+      fixture.store.close();
+    }
+  },
+};
+
+function build(tmpDir: string, scale: number, log: (m: string) => void): Fixture {
+  const events = Math.max(20_000, Math.round(1_000_000 * scale));
+  const jsonlBytes = Math.max(4 * MiB, Math.round(200 * MiB * scale));
+  const paths = statePaths(join(tmpDir, ".forge-loop"));
+  const store = openStore(paths.eventsDb, { mode: "writer" });
+  const stream = engineStream({ seed: 11, heartbeats: [40, 120] });
+  for (let done = 0; done < events; done += 1000) {
+    store.log.appendBatch(
+      Array.from({ length: Math.min(1000, events - done) }, () => next(stream)),
+    );
+    if (done % 200_000 === 0) log(`log: ${done} events`);
+  }
+  const fd = openSync(paths.eventsJsonl, "a");
+  try {
+    let written = 0;
+    for (let i = 0; written < jsonlBytes; i++) {
+      const lines: string[] = [];
+      for (let j = 0; j < 2000; j++) lines.push(observationLine(i * 2000 + j));
+      const chunk = `${lines.join("\n")}\n`;
+      writeSync(fd, chunk);
+      written += Buffer.byteLength(chunk);
+    }
+    log(`jsonl: ${(written / MiB).toFixed(0)} MiB`);
+  } finally {
+    closeSync(fd);
+  }
+  return { store, paths, stream, events };
+}
+
+function next(stream: Generator<AppendInput>): AppendInput {
+  return stream.next().value as AppendInput;
+}
+
+function observationLine(i: number): string {
+  return formatJsonlLine({
+    kind: "worker.observation",
+    ts: new Date(Date.UTC(2026, 10, 20) + i * 50).toISOString(),
+    payload: {
+      issue: 100 + (i % 50),
+      attempt: 1 + (i % 3),
+      what: "tool",
+      summary: `Bash(npm test -- --run src/fetcher.test.ts) exit 0 after ${i % 900} ms`,
+    },
+  });
+}
+
+/**
+ * Spawn → the first full frame, beside a process that only loads Ink and React (most of a
+ * cold start is loading their module graph, which we do not control); bare `node` in notes.
+ */
+async function coldStart(f: Fixture, log: (m: string) => void): Promise<BenchFigure> {
+  const timeRun = async (args: string[]) => {
+    const start = process.hrtime.bigint();
+    const { stdout } = await execa(process.execPath, args, { env: { NODE_ENV: "production" } });
+    if (!stdout.trim().startsWith("{")) throw new Error(`child printed: ${stdout}`);
+    return msSince(start);
+  };
+  const ui: number[] = [];
+  const inkOnly: number[] = [];
+  const bare: number[] = [];
+  const loadInk =
+    "await import('ink'); await import('react'); process.stdout.write('{}\\n')";
+  for (let i = 0; i < COLD_RUNS; i++) {
+    bare.push(await timeRun(["-e", "process.stdout.write('{}\\n')"]));
+    inkOnly.push(await timeRun(["--input-type=module", "-e", loadInk]));
+    ui.push(await timeRun([child, "cold", f.paths.eventsDb, f.paths.eventsJsonl, "0"]));
+  }
+  const value = percentile(ui, 50);
+  const baseline = percentile(inkOnly, 50);
+  const node = percentile(bare, 50);
+  log(`cold start median ${value.toFixed(0)} ms (ink+react ${baseline.toFixed(0)}, node ${node.toFixed(0)})`);
+  return {
+    name: `tui cold start to first full frame (${label(f.events)} events, big JSONL), median of ${COLD_RUNS}`,
+    value,
+    unit: "ms",
+    baseline: { name: "node loading ink and react, nothing else", value: baseline, unit: "ms" },
+    ratio: value / baseline,
+    target: { op: "<", value: 600, unit: "ms" },
+    notes: `bare node start ${node.toFixed(0)} ms`,
+  };
+}
+
+interface Session {
+  stdout: BenchStdout;
+  stdin: BenchStdin;
+  source: StoreSource;
+  stop(): Promise<void>;
+}
+
+async function openSession(f: Fixture, withJsonl: boolean): Promise<Session> {
+  const { StoreSource, runTui } = await loadUi();
+  const stdout = new BenchStdout(120, 40);
+  const stdin = new BenchStdin();
+  const source = StoreSource.open({
+    dbPath: f.paths.eventsDb,
+    ...(withJsonl ? { jsonlPath: f.paths.eventsJsonl } : {}),
+    label: "bench",
+  });
+  const first = stdout.next((c) => c.includes("┌ Tasks"));
+  const running = runTui({
+    source,
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+  });
+  await first;
+  return {
+    stdout,
+    stdin,
+    source,
+    stop: async () => {
+      stdin.type("q");
+      await running;
+    },
+  };
+}
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<boolean> {
+  return Promise.race([
+    promise.then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), ms)),
+  ]);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The engine's connection appends an event; how long until the UI draws it. */
+async function appendToVisible(f: Fixture, log: (m: string) => void): Promise<BenchFigure> {
+  const session = await openSession(f, false);
+  const rnd = prng(5);
+  const times: number[] = [];
+  let missed = 0;
+  try {
+    for (let i = 0; i < APPENDS; i++) {
+      await sleep(40 + rnd() * 200); // not in step with the poll
+      const marker = `bench-visible-${i}`;
+      const shown = session.stdout.next((c) => c.includes(marker));
+      const start = process.hrtime.bigint();
+      f.store.log.append({
+        kind: "task.planned",
+        payload: { issue: 900_000 + i, title: marker, labels: [], fingerprint: marker },
+        idempotencyKey: `bench:${marker}`,
+        taskId: `issue:${900_000 + i}`,
+      });
+      if (await withTimeout(shown, 5000)) times.push(msSince(start));
+      else missed += 1;
+    }
+  } finally {
+    await session.stop();
+  }
+  const p95 = percentile(times, 95);
+  log(`append → visible p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`);
+  return {
+    name: "event appended by the engine → visible on screen, p95",
+    value: p95,
+    unit: "ms",
+    target: { op: "<", value: 150, unit: "ms" },
+    notes: `p50 ${percentile(times, 50).toFixed(1)} ms over ${times.length} appends${missed ? `, ${missed} never shown` : ""}`,
+  };
+}
+
+const keysForSeeks = ["\u001b[H", "\u001b[F", "[", "]", "\u001b[D", "\u001b[C", "{", "}"];
+
+/** Scrubber keys → the frame at the new sequence, beside `stateAt` of those sequences. */
+async function scrubberSeeks(f: Fixture, log: (m: string) => void): Promise<BenchFigure[]> {
+  const session = await openSession(f, true);
+  const rnd = prng(9);
+  const frameTimes: number[] = [];
+  const reached: number[] = [];
+  try {
+    const replay = session.stdout.next((c) => c.includes("REPLAY ◀"));
+    session.stdin.type("p");
+    await replay;
+    let at = session.source.live().head;
+    for (let i = 0; i < SEEKS; i++) {
+      // Now and then select another task, so { } jump to attempts all over the log.
+      if (rnd() < 0.3) {
+        for (let j = Math.floor(rnd() * 30); j > 0; j--) session.stdin.type("j");
+        await sleep(60);
+      }
+      const key = keysForSeeks[Math.floor(rnd() * keysForSeeks.length)] as string;
+      let seen = at;
+      const moved = session.stdout.next((c) => {
+        const match = /seq ([\d,]+) \//.exec(c);
+        if (!match) return false;
+        seen = Number((match[1] as string).replaceAll(",", ""));
+        return seen !== at;
+      });
+      const start = process.hrtime.bigint();
+      session.stdin.type(key);
+      if (await withTimeout(moved, 1000)) {
+        frameTimes.push(msSince(start));
+        reached.push(seen);
+        at = seen;
+      }
+      await sleep(20);
+    }
+  } finally {
+    await session.stop();
+  }
+  const foldTimes = reached.map((seq) => {
+    const start = process.hrtime.bigint();
+    f.store.stateAt(seq);
+    return msSince(start);
+  });
+  const p95 = percentile(frameTimes, 95);
+  const foldP95 = percentile(foldTimes, 95);
+  log(`seek → frame p95 ${p95.toFixed(1)} ms (stateAt alone ${foldP95.toFixed(1)} ms)`);
+  return [
+    {
+      name: "replay scrubber key → frame at the new sequence, p95",
+      value: p95,
+      unit: "ms",
+      baseline: {
+        name: "store.stateAt of the same sequences (fresh store cache)",
+        value: foldP95,
+        unit: "ms",
+      },
+      ratio: p95 / foldP95,
+      target: { op: "<", value: 50, unit: "ms" },
+      notes: `${frameTimes.length} seeks (Home/End, tick and attempt jumps, single steps); p50 ${percentile(frameTimes, 50).toFixed(1)} ms`,
+    },
+  ];
+}
+
+async function runChild(
+  mode: string,
+  f: Fixture,
+  seconds: number,
+): Promise<Record<string, number>> {
+  const { stdout } = await execa(
+    process.execPath,
+    ["--expose-gc", child, mode, f.paths.eventsDb, f.paths.eventsJsonl, String(seconds)],
+    { env: { NODE_ENV: "production" } },
+  );
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, number>;
+}
+
+async function idleCpu(
+  f: Fixture,
+  seconds: number,
+  log: (m: string) => void,
+): Promise<BenchFigure> {
+  const result = await runChild("idle", f, seconds);
+  const value = result.cpuPercentOfCore ?? Number.NaN;
+  log(`idle CPU ${value.toFixed(2)} % of a core, ${result.renders} renders in ${seconds} s`);
+  return {
+    name: `tui idle CPU over ${seconds} s (engine running, nothing happening)`,
+    value,
+    unit: "% of a core",
+    target: { op: "<", value: 2, unit: "% of a core" },
+    notes: `${result.renders} writes to the terminal while idle`,
+  };
+}
+
+/** The UI in a child while this process writes like a busy engine: events and stream lines. */
+async function liveTail(
+  f: Fixture,
+  seconds: number,
+  log: (m: string) => void,
+): Promise<BenchFigure[]> {
+  const running = runChild("tail", f, seconds);
+  const fd = openSync(f.paths.eventsJsonl, "a");
+  const deadline = Date.now() + (seconds + 3) * 1000;
+  let line = 10_000_000;
+  let appended = 0;
+  try {
+    await sleep(2000); // let the child reach its first frame before the load starts
+    while (Date.now() < deadline) {
+      const batch = Array.from({ length: 5 }, () => next(f.stream));
+      const results = f.store.log.appendBatch(batch);
+      appended += results.length;
+      const lines = results.map((r) =>
+        formatJsonlLine({
+          kind: r.event.kind,
+          seq: r.event.sequence,
+          ts: r.event.occurredAt,
+          payload: r.event.payload,
+        }),
+      );
+      for (let i = 0; i < 20; i++) lines.push(observationLine(line++));
+      writeSync(fd, `${lines.join("\n")}\n`);
+      await sleep(100);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const result = await running;
+  const mb = (bytes: number | undefined) => (bytes ?? Number.NaN) / MiB;
+  log(
+    `tail: RSS ${mb(result.rssStart).toFixed(0)} → ${mb(result.rssEnd).toFixed(0)} MiB (max ${mb(result.rssMax).toFixed(0)})`,
+  );
+  return [
+    {
+      name: `tui RSS after ${seconds} s of live tail (${appended} events, ~250 stream lines/s)`,
+      value: mb(result.rssEnd),
+      unit: "MiB",
+      baseline: { name: "RSS at the first frame", value: mb(result.rssStart), unit: "MiB" },
+      ratio: mb(result.rssEnd) / mb(result.rssStart),
+      pass: mb(result.rssEnd) / mb(result.rssStart) < 1.5,
+      notes: `max ${mb(result.rssMax).toFixed(0)} MiB; pass = under 1.5× the first frame's RSS (no growth with time)`,
+    },
+  ];
+}
+
+function label(n: number): string {
+  return n >= 1_000_000 ? `${n / 1_000_000}M` : `${Math.round(n / 1000)}k`;
+}

@@ -1,0 +1,60 @@
+/**
+ * A terminal for measuring the UI without one: a TTY-like output of a fixed size that
+ * keeps what was written and wakes waiters on each write, and a TTY-like input to type
+ * keys into. Ink renders to them exactly as to a real terminal.
+ */
+import { EventEmitter } from "node:events";
+
+export class BenchStdout extends EventEmitter {
+  readonly isTTY = true;
+  private waiters: { check: (chunk: string) => boolean; resolve: () => void }[] = [];
+  writes = 0;
+  bytes = 0;
+
+  constructor(
+    readonly columns: number,
+    readonly rows: number,
+  ) {
+    super();
+  }
+
+  write = (chunk: string | Uint8Array): boolean => {
+    const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    this.writes += 1;
+    this.bytes += text.length;
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.check(text)) return true;
+      w.resolve();
+      return false;
+    });
+    return true;
+  };
+
+  /** Resolves at the first write (from now on) that satisfies `check`. */
+  next(check: (chunk: string) => boolean): Promise<void> {
+    return new Promise((resolve) => this.waiters.push({ check, resolve }));
+  }
+}
+
+export class BenchStdin extends EventEmitter {
+  readonly isTTY = true;
+  private pending: string | null = null;
+
+  type(keys: string): void {
+    this.pending = keys;
+    this.emit("readable");
+  }
+
+  read = (): string | null => {
+    const data = this.pending;
+    this.pending = null;
+    return data;
+  };
+
+  setEncoding(): void {}
+  setRawMode(): void {}
+  resume(): void {}
+  pause(): void {}
+  ref(): void {}
+  unref(): void {}
+}
