@@ -140,8 +140,7 @@ async function coldStart(f: Fixture, log: (m: string) => void): Promise<BenchFig
   const ui: number[] = [];
   const inkOnly: number[] = [];
   const bare: number[] = [];
-  const loadInk =
-    "await import('ink'); await import('react'); process.stdout.write('{}\\n')";
+  const loadInk = "await import('ink'); await import('react'); process.stdout.write('{}\\n')";
   for (let i = 0; i < COLD_RUNS; i++) {
     bare.push(await timeRun(["-e", "process.stdout.write('{}\\n')"]));
     inkOnly.push(await timeRun(["--input-type=module", "-e", loadInk]));
@@ -150,7 +149,9 @@ async function coldStart(f: Fixture, log: (m: string) => void): Promise<BenchFig
   const value = percentile(ui, 50);
   const baseline = percentile(inkOnly, 50);
   const node = percentile(bare, 50);
-  log(`cold start median ${value.toFixed(0)} ms (ink+react ${baseline.toFixed(0)}, node ${node.toFixed(0)})`);
+  log(
+    `cold start median ${value.toFixed(0)} ms (ink+react ${baseline.toFixed(0)}, node ${node.toFixed(0)})`,
+  );
   return {
     name: `tui cold start to first full frame (${label(f.events)} events, big JSONL), median of ${COLD_RUNS}`,
     value,

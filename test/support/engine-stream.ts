@@ -9,7 +9,13 @@
  * and a test can regenerate the exact stream instead of storing it.
  */
 import type { AppendInput } from "../../src/store/contract/envelope.js";
-import { ownEventKey, sagaId, taskEventKey, taskId, tickEventKey } from "../../src/store/contract/ids.js";
+import {
+  ownEventKey,
+  sagaId,
+  taskEventKey,
+  taskId,
+  tickEventKey,
+} from "../../src/store/contract/ids.js";
 import type { EngineKind, PayloadOf } from "../../src/store/contract/kinds.js";
 
 export interface EngineStreamOptions {
@@ -85,7 +91,12 @@ export function* engineStream(options: EngineStreamOptions = {}): Generator<Appe
     const requestId = `req${(++requestNumber).toString(16).padStart(8, "0")}`;
     const requested = event(
       "control.requested",
-      { request_id: requestId, command, by: "operator", ...(command === "halt" ? { mode: "drain" as const } : {}) },
+      {
+        request_id: requestId,
+        command,
+        by: "operator",
+        ...(command === "halt" ? { mode: "drain" as const } : {}),
+      },
       ownEventKey("control.requested", requestId),
     );
     const applied = event(
@@ -96,13 +107,20 @@ export function* engineStream(options: EngineStreamOptions = {}): Generator<Appe
     );
     const effect =
       command === "halt"
-        ? event("loop.halted", { reason: "operator", by: "operator", mode: "drain" }, `loop.halted:${requestId}`)
+        ? event(
+            "loop.halted",
+            { reason: "operator", by: "operator", mode: "drain" },
+            `loop.halted:${requestId}`,
+          )
         : event("loop.resumed", { by: "operator" }, `loop.resumed:${requestId}`);
     return [requested, applied, effect];
   };
 
   /** One attempt's events, in order; interleaved with the tick's other attempts. */
-  const attemptEvents = (issue: number, tick: number): { events: AppendInput[]; status: string } => {
+  const attemptEvents = (
+    issue: number,
+    tick: number,
+  ): { events: AppendInput[]; status: string } => {
     const out: AppendInput[] = [];
     const ids = { task: issue, tick };
     if (!attempts.has(issue)) {
@@ -221,8 +239,18 @@ export function* engineStream(options: EngineStreamOptions = {}): Generator<Appe
           attempt,
           passed,
           results: [
-            { command: "npm test", exit_code: passed ? 0 : 1, duration_ms: int(2000, 60_000), output_tail: `${passed ? "ok" : "FAIL"} ${"test output line\n".repeat(8)}` },
-            { command: "npm run lint", exit_code: 0, duration_ms: int(500, 5000), output_tail: "Checked 120 files" },
+            {
+              command: "npm test",
+              exit_code: passed ? 0 : 1,
+              duration_ms: int(2000, 60_000),
+              output_tail: `${passed ? "ok" : "FAIL"} ${"test output line\n".repeat(8)}`,
+            },
+            {
+              command: "npm run lint",
+              exit_code: 0,
+              duration_ms: int(500, 5000),
+              output_tail: "Checked 120 files",
+            },
           ],
         },
         taskEventKey("checks.completed", issue, attempt),
@@ -235,16 +263,39 @@ export function* engineStream(options: EngineStreamOptions = {}): Generator<Appe
     out.push(
       event(
         "pr.opened",
-        { issue, attempt, pr, url: `https://github.com/o/r/pull/${pr}`, branch, base: "main", draft: false },
+        {
+          issue,
+          attempt,
+          pr,
+          url: `https://github.com/o/r/pull/${pr}`,
+          branch,
+          base: "main",
+          draft: false,
+        },
         taskEventKey("pr.opened", issue, attempt),
         ids,
       ),
     );
     const blocking = rnd() < 0.2;
     const findings = blocking
-      ? [{ severity: "sev1" as const, category: "correctness" as const, file: "src/x.ts", line: int(1, 400), message: "Off-by-one in the lease expiry", fix: "Use <= instead of <" }]
+      ? [
+          {
+            severity: "sev1" as const,
+            category: "correctness" as const,
+            file: "src/x.ts",
+            line: int(1, 400),
+            message: "Off-by-one in the lease expiry",
+            fix: "Use <= instead of <",
+          },
+        ]
       : rnd() < 0.4
-        ? [{ severity: "sev3" as const, category: "style" as const, message: "Name could be clearer" }]
+        ? [
+            {
+              severity: "sev3" as const,
+              category: "style" as const,
+              message: "Name could be clearer",
+            },
+          ]
         : [];
     out.push(
       event(
@@ -255,7 +306,11 @@ export function* engineStream(options: EngineStreamOptions = {}): Generator<Appe
           overall: blocking ? "block" : "approve",
           blocking,
           findings,
-          sev_counts: { sev1: blocking ? 1 : 0, sev2: 0, sev3: findings.length - (blocking ? 1 : 0) },
+          sev_counts: {
+            sev1: blocking ? 1 : 0,
+            sev2: 0,
+            sev3: findings.length - (blocking ? 1 : 0),
+          },
           duration_ms: int(10_000, 120_000),
           parse_retries: rnd() < 0.05 ? 1 : 0,
           pr,
@@ -267,7 +322,12 @@ export function* engineStream(options: EngineStreamOptions = {}): Generator<Appe
     );
     if (blocking) {
       out.push(
-        event("merge.blocked", { issue, pr, reason: "critic_blocked" }, taskEventKey("merge.blocked", issue, attempt), ids),
+        event(
+          "merge.blocked",
+          { issue, pr, reason: "critic_blocked" },
+          taskEventKey("merge.blocked", issue, attempt),
+          ids,
+        ),
       );
       return { events: out, status: fail("critic_blocked", "critic blocked the merge") };
     }
@@ -275,7 +335,15 @@ export function* engineStream(options: EngineStreamOptions = {}): Generator<Appe
       out.push(
         event(
           "pr.checks_changed",
-          { issue, pr, state, checks: [{ name: "ci", state }, { name: "lint", state: "passing" }] },
+          {
+            issue,
+            pr,
+            state,
+            checks: [
+              { name: "ci", state },
+              { name: "lint", state: "passing" },
+            ],
+          },
           taskEventKey("pr.checks_changed", issue, attempt, state),
           ids,
         ),
@@ -290,7 +358,13 @@ export function* engineStream(options: EngineStreamOptions = {}): Generator<Appe
       ),
       event(
         "task.completed",
-        { issue, attempt, pr, duration_ms: int(60_000, 1_800_000), cost_usd: Math.round(turns * 0.013 * 1000) / 1000 },
+        {
+          issue,
+          attempt,
+          pr,
+          duration_ms: int(60_000, 1_800_000),
+          cost_usd: Math.round(turns * 0.013 * 1000) / 1000,
+        },
         taskEventKey("task.completed", issue, attempt),
         ids,
       ),
@@ -335,7 +409,11 @@ export function* engineStream(options: EngineStreamOptions = {}): Generator<Appe
     // Interleave the attempts as parallel workers would: each step picks a random worker.
     const cursors = runs.map(() => 0);
     for (;;) {
-      const live = runs.map((r, i) => i).filter((i) => (cursors[i] as number) < (runs[i] as { events: AppendInput[] }).events.length);
+      const live = runs
+        .map((r, i) => i)
+        .filter(
+          (i) => (cursors[i] as number) < (runs[i] as { events: AppendInput[] }).events.length,
+        );
       if (live.length === 0) break;
       const i = pick(live);
       const run = runs[i] as { events: AppendInput[] };

@@ -3,8 +3,9 @@
  * order, so two states compare equal exactly when they hold the same rows in the same
  * order (object key order and `undefined` fields aside, which JSON storage drops).
  */
-import type { StoredEvent } from "../../src/store/contract/envelope.js";
+
 import { canonicalJson } from "../../src/store/contract/canonical-json.js";
+import type { StoredEvent } from "../../src/store/contract/envelope.js";
 import { projectionNames } from "../../src/store/projections/all.js";
 import { emptyState, foldEvents } from "../../src/store/projections/fold.js";
 import type { LoopState } from "../../src/store/projections/types.js";

@@ -259,12 +259,19 @@ export class SqliteEventLog implements EventLog {
     const results: AppendResult[] = [];
     const inserted: StoredEvent[] = [];
     for (const input of inputs) {
+      // The key exists (from before, or earlier in this batch): hand back the stored event.
+      // Looked up first: a refused INSERT costs an exception, which is slower than the
+      // index lookup, and a re-mirrored file is nothing but duplicates.
+      const existing = writes.selectByKey.get(input.idempotencyKey);
+      if (existing) {
+        results.push({ event: toStoredEvent(existing), inserted: false });
+        continue;
+      }
       const event = this.newEvent(input, prev);
       const sequence = this.tryInsert(event);
       if (sequence === undefined) {
-        // The key exists (from before, or earlier in this batch): hand back the stored event.
-        const existing = writes.selectByKey.get(event.idempotencyKey) as EventRow;
-        results.push({ event: toStoredEvent(existing), inserted: false });
+        const stored = writes.selectByKey.get(event.idempotencyKey) as EventRow;
+        results.push({ event: toStoredEvent(stored), inserted: false });
         continue;
       }
       event.sequence = sequence;

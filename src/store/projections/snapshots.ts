@@ -131,7 +131,6 @@ export class TableSnapshots implements SnapshotSource {
     for (const name of projectionNames) {
       const rows = state[name] as Map<string, unknown>;
       for (const [key, id] of manifest.rows[name] ?? []) rows.set(key, this.row(id));
-      if (name === "tasks") rows.delete(rows.keys().next().value as string);
     }
     this.evict();
     return state;

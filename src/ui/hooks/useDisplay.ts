@@ -1,5 +1,6 @@
 import { useMemo, useRef } from "react";
 import type { Clock } from "../../shared/clock.js";
+import { cloneState } from "../../store/projections/replay.js";
 import type { LoopState } from "../../store/projections/types.js";
 import type { FeedLine } from "../data/feed.js";
 import type { LiveView, UiSource } from "../data/source.js";
@@ -19,6 +20,13 @@ export interface Display {
   key: string;
 }
 
+interface Frozen {
+  at: number;
+  state: LoopState;
+  feed: readonly FeedLine[];
+  nowMs: number;
+}
+
 /**
  * What the screen shows: the live state, the frozen one (`Z`) or the replayed one (`p`).
  * `tick` is the clock's last tick: live, the display changes with each tick and each
@@ -33,38 +41,41 @@ export function useDisplay(
 ): Display {
   const replaySeq = ui.replay?.seq;
   const frozenAt = ui.frozenAt;
-  const heldSeq = replaySeq ?? frozenAt;
-  const held = useMemo(
-    () => (heldSeq === undefined ? undefined : source.stateAt(heldSeq)),
-    [source, heldSeq],
+  const replayed = useMemo(
+    () => (replaySeq === undefined ? undefined : source.stateAt(replaySeq)),
+    [source, replaySeq],
   );
   const replayFeed = useMemo(
     () => (replaySeq === undefined ? undefined : source.feedUpTo(replaySeq, REPLAY_FEED_LINES)),
     [source, replaySeq],
   );
-  // Freezing keeps the feed and the clock as they were at the moment of the key press.
-  const frozen = useRef<{ at: number; feed: readonly FeedLine[]; nowMs: number } | undefined>(
-    undefined,
-  );
+  // Freezing keeps what was on screen: a copy of the live state (whose maps go on being
+  // folded; rows are never mutated, so copying the maps is enough), the feed and the time.
+  const frozen = useRef<Frozen | undefined>(undefined);
   if (frozenAt === undefined) frozen.current = undefined;
   else if (frozen.current?.at !== frozenAt) {
-    frozen.current = { at: frozenAt, feed: live.feed, nowMs: clock.now() };
-  }
-
-  if (replaySeq !== undefined && held && replayFeed) {
-    const at = Date.parse(held.loop.get("loop")?.lastEventAt ?? "");
-    return {
-      mode: "replay",
-      state: held,
-      feed: replayFeed,
-      nowMs: Number.isFinite(at) ? at : clock.now(),
-      key: `replay:${replaySeq}:${held.seq}`,
+    frozen.current = {
+      at: frozenAt,
+      state: cloneState(live.state),
+      feed: live.feed,
+      nowMs: clock.now(),
     };
   }
-  if (frozen.current && held) {
+
+  if (replaySeq !== undefined && replayed && replayFeed) {
+    const at = Date.parse(replayed.loop.get("loop")?.lastEventAt ?? "");
+    return {
+      mode: "replay",
+      state: replayed,
+      feed: replayFeed,
+      nowMs: Number.isFinite(at) ? at : clock.now(),
+      key: `replay:${replaySeq}:${replayed.seq}`,
+    };
+  }
+  if (frozen.current) {
     return {
       mode: "frozen",
-      state: held,
+      state: frozen.current.state,
       feed: frozen.current.feed,
       nowMs: frozen.current.nowMs,
       key: `frozen:${frozen.current.at}`,

@@ -126,17 +126,31 @@ function appendSplit(log: SqliteEventLog, inputs: AppendInput[], splits: number[
 describe("SqliteProjector", () => {
   it("keeps the rows and their order exactly as the Map fold does, however the appends are cut", () => {
     fc.assert(
-      fc.property(streamArb, splitsArb, fc.option(fc.integer({ min: 1, max: 4 })), (stream, splits, retain) => {
-        const projection = tinyProjection(retain ?? undefined);
-        const { log } = openTiny(projection);
-        try {
-          appendSplit(log, stream.map((ops, n) => opEvent(ops, n)), splits);
-          expect(tableRows(log)).toEqual(referenceFold(stream.map((ops) => ({ ops })), retain ?? undefined));
-          expect(readCursors(log.db).get("ticks")).toBe(log.head());
-        } finally {
-          log.close();
-        }
-      }),
+      fc.property(
+        streamArb,
+        splitsArb,
+        fc.option(fc.integer({ min: 1, max: 4 })),
+        (stream, splits, retain) => {
+          const projection = tinyProjection(retain ?? undefined);
+          const { log } = openTiny(projection);
+          try {
+            appendSplit(
+              log,
+              stream.map((ops, n) => opEvent(ops, n)),
+              splits,
+            );
+            expect(tableRows(log)).toEqual(
+              referenceFold(
+                stream.map((ops) => ({ ops })),
+                retain ?? undefined,
+              ),
+            );
+            expect(readCursors(log.db).get("ticks")).toBe(log.head());
+          } finally {
+            log.close();
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -105,13 +105,21 @@ describe("rebuild", () => {
 describe("verify (positive controls)", () => {
   it("reports a tampered row: projection, key, expected and actual", () => {
     const store = liveStore();
-    const key = store.db.prepare("SELECT key FROM proj_tasks ORDER BY ord LIMIT 1 OFFSET 3").pluck().get() as string;
+    const key = store.db
+      .prepare("SELECT key FROM proj_tasks ORDER BY ord LIMIT 1 OFFSET 3")
+      .pluck()
+      .get() as string;
     store.db
       .prepare("UPDATE proj_tasks SET json = json_set(json, '$.status', 'tampered') WHERE key = ?")
       .run(key);
     const report = store.verify();
     expect(report.ok).toBe(false);
-    expect(report.difference).toMatchObject({ where: "table", projection: "tasks", key, position: 3 });
+    expect(report.difference).toMatchObject({
+      where: "table",
+      projection: "tasks",
+      key,
+      position: 3,
+    });
     expect(report.difference?.actual).toContain('"status":"tampered"');
     expect(report.difference?.expected).not.toContain("tampered");
 
@@ -123,7 +131,10 @@ describe("verify (positive controls)", () => {
   it("reports rows out of order, a missing row, an extra row and a row that is not JSON", () => {
     const store = liveStore();
     const db = store.db;
-    const [first, second] = db.prepare("SELECT key, ord FROM proj_ticks ORDER BY ord LIMIT 2").raw().all() as [string, number][];
+    const [first, second] = db
+      .prepare("SELECT key, ord FROM proj_ticks ORDER BY ord LIMIT 2")
+      .raw()
+      .all() as [string, number][];
     const swap = db.transaction(() => {
       db.prepare("UPDATE proj_ticks SET ord = -1 WHERE key = ?").run(first?.[0]);
       db.prepare("UPDATE proj_ticks SET ord = ? WHERE key = ?").run(first?.[1], second?.[0]);
@@ -131,19 +142,37 @@ describe("verify (positive controls)", () => {
     });
     swap();
     let report = store.verify();
-    expect(report.difference).toMatchObject({ where: "table", projection: "ticks", key: first?.[0], position: 0 });
+    expect(report.difference).toMatchObject({
+      where: "table",
+      projection: "ticks",
+      key: first?.[0],
+      position: 0,
+    });
     expect(report.difference?.actual).toContain("out of order");
     store.rebuild();
 
-    const prKey = db.prepare("SELECT key FROM proj_prs ORDER BY ord DESC LIMIT 1").pluck().get() as string;
+    const prKey = db
+      .prepare("SELECT key FROM proj_prs ORDER BY ord DESC LIMIT 1")
+      .pluck()
+      .get() as string;
     db.prepare("DELETE FROM proj_prs WHERE key = ?").run(prKey);
     report = store.verify();
-    expect(report.difference).toMatchObject({ where: "table", projection: "prs", key: prKey, actual: "(absent)" });
+    expect(report.difference).toMatchObject({
+      where: "table",
+      projection: "prs",
+      key: prKey,
+      actual: "(absent)",
+    });
     store.rebuild();
 
     db.prepare("INSERT INTO proj_workers (key, ord, json) VALUES ('999:1', 1e9, '{}')").run();
     report = store.verify();
-    expect(report.difference).toMatchObject({ where: "table", projection: "workers", key: "999:1", expected: "(absent)" });
+    expect(report.difference).toMatchObject({
+      where: "table",
+      projection: "workers",
+      key: "999:1",
+      expected: "(absent)",
+    });
     store.rebuild();
 
     db.prepare("UPDATE proj_loop SET json = '{not json' WHERE key = 'loop'").run();
@@ -156,17 +185,30 @@ describe("verify (positive controls)", () => {
 
   it("reports a cursor that is not where the tables are", () => {
     const store = liveStore(800);
-    store.db.prepare("UPDATE projection_cursors SET sequence = 799 WHERE projection_name = 'prs'").run();
-    expect(store.verify().difference).toMatchObject({ where: "cursor", expected: "800", actual: "cursors disagree" });
+    store.db
+      .prepare("UPDATE projection_cursors SET sequence = 799 WHERE projection_name = 'prs'")
+      .run();
+    expect(store.verify().difference).toMatchObject({
+      where: "cursor",
+      expected: "800",
+      actual: "cursors disagree",
+    });
     store.db.prepare("UPDATE projection_cursors SET sequence = 799").run();
-    expect(store.verify().difference).toMatchObject({ where: "cursor", expected: "800", actual: "799" });
+    expect(store.verify().difference).toMatchObject({
+      where: "cursor",
+      expected: "800",
+      actual: "799",
+    });
     store.close();
   });
 
   it("reports a tampered snapshot row and an unreadable snapshot", () => {
     const store = liveStore(1000, 100);
     // A row version that only the snapshot at 300 refers to: the loop row changes every event.
-    const manifest300 = store.db.prepare("SELECT state FROM snapshots WHERE seq = 300").pluck().get();
+    const manifest300 = store.db
+      .prepare("SELECT state FROM snapshots WHERE seq = 300")
+      .pluck()
+      .get();
     expect(manifest300).toBeInstanceOf(Buffer);
     const loopIds = store.db
       .prepare("SELECT id FROM snapshot_rows WHERE json LIKE '%\"lastSeq\":300,%'")
@@ -174,16 +216,27 @@ describe("verify (positive controls)", () => {
       .all() as number[];
     expect(loopIds).toHaveLength(1);
     store.db
-      .prepare("UPDATE snapshot_rows SET json = json_set(json, '$.status', 'tampered') WHERE id = ?")
+      .prepare(
+        "UPDATE snapshot_rows SET json = json_set(json, '$.status', 'tampered') WHERE id = ?",
+      )
       .run(loopIds[0]);
     let report = store.verify();
-    expect(report.difference).toMatchObject({ where: "snapshot", seq: 300, projection: "loop", key: "loop" });
+    expect(report.difference).toMatchObject({
+      where: "snapshot",
+      seq: 300,
+      projection: "loop",
+      key: "loop",
+    });
     expect(report.snapshotsChecked).toBe(3);
 
     store.rebuild();
     store.db.prepare("UPDATE snapshots SET state = x'00ff' WHERE seq = 500").run();
     report = store.verify();
-    expect(report.difference).toMatchObject({ where: "snapshot", seq: 500, expected: "a readable snapshot" });
+    expect(report.difference).toMatchObject({
+      where: "snapshot",
+      seq: 500,
+      expected: "a readable snapshot",
+    });
     // Seeking still works: an unreadable snapshot is only a lost shortcut.
     const events = store.log.since(0);
     expect(stateEntries(store.stateAt(550))).toEqual(stateEntries(foldUpTo(events, 550)));

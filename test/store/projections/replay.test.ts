@@ -24,20 +24,33 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Events the engine would not write: wrong field types, unknown kinds, stray task ids. */
-const hostileEventArb: fc.Arbitrary<AppendInput> = fc.record({
-  kind: fc.constantFrom(...engineKinds, "vision.updated", "no.such.kind", ""),
-  payload: fc.dictionary(
-    fc.constantFrom("issue", "attempt", "pr", "tick", "status", "reason", "request_id", "command", "outcomes", "legacy_kind"),
-    fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.integer({ min: -2, max: 5 })),
-    { maxKeys: 5 },
-  ),
-  taskId: fc.constantFrom(null, "issue:1", "issue:2", "issue:x", "tick:3"),
-}).map((e) => ({
-  ...e,
-  kind: e.kind === "" ? "x" : e.kind,
-  payload: e.payload as Record<string, unknown>,
-  idempotencyKey: `hostile:${n++}`,
-}));
+const hostileEventArb: fc.Arbitrary<AppendInput> = fc
+  .record({
+    kind: fc.constantFrom(...engineKinds, "vision.updated", "no.such.kind", ""),
+    payload: fc.dictionary(
+      fc.constantFrom(
+        "issue",
+        "attempt",
+        "pr",
+        "tick",
+        "status",
+        "reason",
+        "request_id",
+        "command",
+        "outcomes",
+        "legacy_kind",
+      ),
+      fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.integer({ min: -2, max: 5 })),
+      { maxKeys: 5 },
+    ),
+    taskId: fc.constantFrom(null, "issue:1", "issue:2", "issue:x", "tick:3"),
+  })
+  .map((e) => ({
+    ...e,
+    kind: e.kind === "" ? "x" : e.kind,
+    payload: e.payload as Record<string, unknown>,
+    idempotencyKey: `hostile:${n++}`,
+  }));
 
 /** A realistic stream with hostile events spliced in at random places. */
 const streamArb = fc
