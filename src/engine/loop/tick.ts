@@ -200,7 +200,9 @@ async function dispatch(
       startSoon(() => runAttempt(ctx, running, entry.issue, entry.fingerprint)).finally(() => {
         ctx.runtime.running.delete(issueNumber);
         resolveDone();
-        ctx.runtime.wake();
+        // Woken on the next turn: the tick's completion and the drift guard (promise
+        // callbacks on this attempt) must run before the loop can fill the freed slot.
+        setImmediate(() => ctx.runtime.wake());
       }),
     );
   }
