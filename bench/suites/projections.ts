@@ -1,6 +1,7 @@
 /**
  * Projections, snapshots and replay on a realistic engine stream (test/support/engine-stream):
- * - append with projections, one event per transaction, beside a bare INSERT (p99 < 1 ms);
+ * - append with projections, one event per transaction, beside a bare INSERT (p99 < 1 ms;
+ *   median of several rounds, since a shared machine's bursts of load land in one round);
  * - batched append with projections beside the log alone (≥ 40 % of its rate);
  * - rebuild() beside a bare scan of the same rows (< 5 s for 1M events);
  * - stateAt to random sequences for a few snapshot intervals K (p95 < 30 ms), which is how
@@ -8,15 +9,16 @@
  */
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { type AppendInput, canonicalJson } from "../../src/store/contract/index.js";
 import { openEventLog } from "../../src/store/log/sqlite-event-log.js";
 import { TableSnapshots } from "../../src/store/projections/snapshots.js";
 import { DEFAULT_SNAPSHOT_EVERY, openStore } from "../../src/store/store.js";
-import { type AppendInput, canonicalJson } from "../../src/store/contract/index.js";
 import { engineStream, prng } from "../../test/support/engine-stream.js";
 import { type BenchFigure, type BenchSuite, msSince, percentile } from "../harness.js";
 
 const BATCH = 1000;
-const SINGLES = 2000;
+const SINGLES = 1000;
+const SINGLE_ROUNDS = 5;
 const SEEKS = 200;
 
 export const projectionsSuite: BenchSuite = {
@@ -70,29 +72,52 @@ export const projectionsSuite: BenchSuite = {
       "INSERT INTO bare (kind, payload_json, occurred_at, idempotency_key) VALUES (?, ?, ?, ?)",
     );
     const bare = raw.transaction((input: AppendInput) =>
-      bareInsert.run(input.kind, canonicalJson(input.payload), input.occurredAt ?? "", input.idempotencyKey),
+      bareInsert.run(
+        input.kind,
+        canonicalJson(input.payload),
+        input.occurredAt ?? "",
+        input.idempotencyKey,
+      ),
     );
-    const withTimes: number[] = [];
-    const bareTimes: number[] = [];
-    for (const input of take(SINGLES)) {
-      let start = process.hrtime.bigint();
-      bare.immediate(input);
-      bareTimes.push(msSince(start));
-      start = process.hrtime.bigint();
-      store.log.append(input);
-      withTimes.push(msSince(start));
+    // The million appends above left garbage whose collection would land in this phase
+    // (`npm run bench` runs node with --expose-gc).
+    collectGarbage();
+    // Rounds, so one burst of load on a shared machine moves one round, not the figure.
+    const withRounds: number[][] = [];
+    const bareRounds: number[][] = [];
+    for (let round = 0; round < SINGLE_ROUNDS; round++) {
+      const withTimes: number[] = [];
+      const bareTimes: number[] = [];
+      for (const input of take(SINGLES)) {
+        let start = process.hrtime.bigint();
+        bare.immediate(input);
+        bareTimes.push(msSince(start));
+        start = process.hrtime.bigint();
+        store.log.append(input);
+        withTimes.push(msSince(start));
+      }
+      withRounds.push(withTimes);
+      bareRounds.push(bareTimes);
     }
     raw.close();
     plain.close();
+    const medianOf = (rounds: number[][], p: number) =>
+      percentile(
+        rounds.map((times) => percentile(times, p)),
+        50,
+      );
     for (const p of [50, 99]) {
+      const value = medianOf(withRounds, p);
+      const baseline = medianOf(bareRounds, p);
+      const perRound = withRounds.map((times) => percentile(times, p).toFixed(2)).join(", ");
       figures.push({
         name: `append one event with projections p${p} (log of ${label})`,
-        value: percentile(withTimes, p),
+        value,
         unit: "ms",
-        baseline: { name: `bare INSERT p${p}`, value: percentile(bareTimes, p), unit: "ms" },
-        ratio: percentile(withTimes, p) / percentile(bareTimes, p),
+        baseline: { name: `bare INSERT p${p}`, value: baseline, unit: "ms" },
+        ratio: value / baseline,
         ...(p === 99 ? { target: { op: "<" as const, value: 1, unit: "ms" } } : {}),
-        notes: p === 99 ? `max ${Math.max(...withTimes).toFixed(1)} ms (a snapshot)` : undefined,
+        notes: `median of ${SINGLE_ROUNDS} rounds of ${SINGLES}: ${perRound} ms`,
       });
     }
     const head = store.log.head();
@@ -112,7 +137,11 @@ export const projectionsSuite: BenchSuite = {
       name: `rebuild() of ${label} events`,
       value: rebuildMs / 1000,
       unit: "s",
-      baseline: { name: `SELECT + JSON.parse of ${scanned} payloads`, value: scanMs / 1000, unit: "s" },
+      baseline: {
+        name: `SELECT + JSON.parse of ${scanned} payloads`,
+        value: scanMs / 1000,
+        unit: "s",
+      },
       ratio: rebuildMs / scanMs,
       target: { op: "<", value: 5, unit: "s" },
       notes: `${rebuilt.snapshots} snapshots written (K = ${DEFAULT_SNAPSHOT_EVERY})`,
@@ -149,6 +178,7 @@ function seekFigures(
     writer.close();
 
     const reader = openStore(path, { mode: "readonly", snapshotEvery: every });
+    collectGarbage();
     const rnd = prng(every);
     const seeks: number[] = [];
     for (let i = 0; i < SEEKS; i++) {
@@ -177,13 +207,19 @@ function seekFigures(
     }
     reader.close();
     const p95 = percentile(seeks, 95);
-    log(`K=${every}: ${snapshots} snapshots, ${(bytes / 1e6).toFixed(1)} MB, rebuild ${rebuildS.toFixed(1)} s, seek p50 ${percentile(seeks, 50).toFixed(1)} p95 ${p95.toFixed(1)} ms, step back p95 ${percentile(steps, 95).toFixed(2)} ms`);
+    log(
+      `K=${every}: ${snapshots} snapshots, ${(bytes / 1e6).toFixed(1)} MB, rebuild ${rebuildS.toFixed(1)} s, seek p50 ${percentile(seeks, 50).toFixed(1)} p95 ${p95.toFixed(1)} ms, step back p95 ${percentile(steps, 95).toFixed(2)} ms`,
+    );
     figures.push(
       {
         name: `stateAt random seq p95, ${label} events, K=${every}`,
         value: p95,
         unit: "ms",
-        baseline: { name: "cold decode of one snapshot p50", value: percentile(cold, 50), unit: "ms" },
+        baseline: {
+          name: "cold decode of one snapshot p50",
+          value: percentile(cold, 50),
+          unit: "ms",
+        },
         ratio: p95 / percentile(cold, 50),
         target: { op: "<", value: 30, unit: "ms" },
         notes: `p50 ${percentile(seeks, 50).toFixed(1)} ms; ${snapshots} snapshots, ${(bytes / 1e6).toFixed(1)} MB; rebuild ${rebuildS.toFixed(1)} s`,
@@ -199,3 +235,6 @@ function seekFigures(
   return figures;
 }
 
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}

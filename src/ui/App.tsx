@@ -3,8 +3,8 @@
  * pane, the footer; the help overlay and the replay scrubber. Everything it shows comes
  * from a `UiSource`; everything the operator does goes through the keymap and one reducer.
  */
-import { Box, useApp, useInput } from "ink";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Box, useApp } from "ink";
+import { useEffect, useMemo } from "react";
 import { type Clock, systemClock } from "../shared/clock.js";
 import { DetailPane } from "./components/DetailPane.js";
 import { EventsPane, skipped } from "./components/EventsPane.js";
@@ -20,21 +20,18 @@ import type { LiveView, UiSource } from "./data/source.js";
 import { age } from "./format.js";
 import { useClock } from "./hooks/useClock.js";
 import { useDisplay } from "./hooks/useDisplay.js";
+import { useFollowedCursor } from "./hooks/useFollowedCursor.js";
+import { useKeys } from "./hooks/useKeys.js";
 import { useLiveView } from "./hooks/useLiveView.js";
 import { useReplayPlayer } from "./hooks/useReplayPlayer.js";
 import { useTerminalSize } from "./hooks/useTerminalSize.js";
 import { useTranscriptTail } from "./hooks/useTranscriptTail.js";
+import { useUiReducer } from "./hooks/useUiReducer.js";
 import { fitsScreen, inner, layout } from "./layout.js";
 import { applyFilter } from "./select/rows.js";
 import { viewModel } from "./select/view-model.js";
-import {
-  describeIntent,
-  type Effect,
-  type KeyContext,
-  type KeyFlags,
-  keyToOutcome,
-} from "./state/keymap.js";
-import { initialUiState, reduceUi, type UiAction, type UiState } from "./state/ui-state.js";
+import type { KeyContext } from "./state/keymap.js";
+import type { UiState } from "./state/ui-state.js";
 import { viewTitle } from "./state/views.js";
 
 export interface AppProps {
@@ -88,7 +85,7 @@ export function App({ source, clock = systemClock }: AppProps) {
   );
   const filter = ui.filters[ui.view];
   const rows = useMemo(() => applyFilter(model.rows, filter), [model, filter]);
-  const cursor = Math.min(ui.cursor[ui.view], Math.max(0, rows.length - 1));
+  const cursor = useFollowedCursor(ui, rows, dispatch);
   const selected = rows.at(cursor);
   const target = model.transcriptOf(selected);
   const transcript = useTranscriptTail(
@@ -148,7 +145,6 @@ export function App({ source, clock = systemClock }: AppProps) {
                   rows={rows}
                   cursor={cursor}
                   height={inner(lay.mainHeight)}
-                  active
                   empty={filter ? `nothing matches "${filter}"` : emptyText(ui.view)}
                 />
               </Pane>
@@ -178,87 +174,6 @@ export function App({ source, clock = systemClock }: AppProps) {
       <Footer ui={ui} width={lay.width} />
     </Box>
   );
-}
-
-/**
- * The UI reducer, applied synchronously so that keys arriving in one batch each see the
- * state the previous one left (React state alone would hand them all the same snapshot).
- */
-function useUiReducer(): [UiState, (action: UiAction) => void, () => UiState] {
-  const [ui, setUi] = useState(initialUiState);
-  const current = useRef(ui);
-  const dispatch = useCallback((action: UiAction) => {
-    current.current = reduceUi(current.current, action);
-    setUi(current.current);
-  }, []);
-  const read = useCallback(() => current.current, []);
-  return [ui, dispatch, read];
-}
-
-function useKeys(
-  currentUi: () => UiState,
-  ctx: KeyContext,
-  dispatch: (action: UiAction) => void,
-  source: UiSource,
-): void {
-  // The context is as of the last render; the UI state is as of the last key.
-  const latest = useRef(ctx);
-  latest.current = ctx;
-  const runEffect = useCallback(
-    (effect: Effect, state: UiState) => {
-      const result = carryOut(effect, state, source);
-      if (result) dispatch(result);
-    },
-    [source, dispatch],
-  );
-  useInput(
-    useCallback(
-      (input: string, key: KeyFlags) => {
-        const handle = (text: string, flags: KeyFlags) => {
-          const state = currentUi();
-          const outcome = keyToOutcome(state, text, flags, latest.current);
-          if (outcome.action) dispatch(outcome.action);
-          if (outcome.effect) runEffect(outcome.effect, state);
-        };
-        // Esc and the next key read together arrive as one Alt-modified key. No key here
-        // uses Alt, so it is what it was typed as: Esc, then the key.
-        if (key.meta && !key.escape && !key.ctrl && input !== "") {
-          handle("", { escape: true });
-          handle(input, { ...key, meta: false });
-          return;
-        }
-        handle(input, key);
-      },
-      [currentUi, dispatch, runEffect],
-    ),
-  );
-}
-
-/** Runs an effect against the source; the action returned says how it went. */
-function carryOut(effect: Effect, ui: UiState, source: UiSource): UiAction | undefined {
-  if (effect.type === "control") {
-    const what = describeIntent(effect.intent);
-    const result = source.requestControl(effect.intent);
-    return {
-      type: "notice",
-      notice: result.ok
-        ? { text: `${what} sent; waiting for the engine to apply it`, level: "info" }
-        : { text: `${what} not sent: ${result.reason}`, level: "warn" },
-    };
-  }
-  if (!ui.replay) return undefined;
-  const seq = source.boundary(ui.replay.seq, effect.target, effect.issue);
-  if (seq === undefined) {
-    return { type: "notice", notice: { text: noBoundary(effect), level: "info" } };
-  }
-  return { type: "replaySeek", seq, head: source.live().head };
-}
-
-function noBoundary(effect: Extract<Effect, { type: "seek" }>): string {
-  const where = effect.target.startsWith("prev") ? "earlier" : "later";
-  return effect.target.endsWith("Tick")
-    ? `no ${where} tick boundary`
-    : `no ${where} attempt boundary for #${effect.issue}`;
 }
 
 function commandsUnavailable(live: LiveView, nowMs: number): { commandsUnavailable?: string } {

@@ -56,8 +56,20 @@ const titles = [
 const tools = ["Read", "Edit", "Bash", "Grep", "Write", "TodoWrite"];
 const adapters = ["claude", "codex"];
 
-/** An endless engine stream: take as many events as needed. */
+/**
+ * An endless engine stream: take as many events as needed. Times increase in append order,
+ * as the engine's clock does, however the parallel attempts' events interleave.
+ */
 export function* engineStream(options: EngineStreamOptions = {}): Generator<AppendInput> {
+  const gaps = prng(((options.seed ?? 1) ^ 0x9e3779b9) >>> 0);
+  let at = options.startMs ?? Date.UTC(2026, 10, 20, 9, 0, 0);
+  for (const input of unstampedStream(options)) {
+    at += 5 + Math.floor(gaps() * 4000);
+    yield { ...input, occurredAt: new Date(at).toISOString() };
+  }
+}
+
+function* unstampedStream(options: EngineStreamOptions): Generator<AppendInput> {
   const rnd = prng(options.seed ?? 1);
   const issues = options.issues ?? 3000;
   const parallel = options.parallel ?? 3;
@@ -83,7 +95,6 @@ export function* engineStream(options: EngineStreamOptions = {}): Generator<Appe
       idempotencyKey,
       taskId: ids.task === undefined ? null : taskId(ids.task),
       sagaId: ids.tick === undefined ? null : sagaId(ids.tick),
-      occurredAt: new Date(now).toISOString(),
     };
   };
 
@@ -410,7 +421,7 @@ export function* engineStream(options: EngineStreamOptions = {}): Generator<Appe
     const cursors = runs.map(() => 0);
     for (;;) {
       const live = runs
-        .map((r, i) => i)
+        .map((_run, i) => i)
         .filter(
           (i) => (cursors[i] as number) < (runs[i] as { events: AppendInput[] }).events.length,
         );

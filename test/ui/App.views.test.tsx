@@ -440,3 +440,42 @@ describe("the operator stream", () => {
     expect(frame.split("\n").find((l) => l.includes("│1"))).toContain("message: Tests pass");
   });
 });
+
+describe("the selection", () => {
+  it("stays on its event when newer events arrive above it; at the top it follows the newest", async () => {
+    app = await startApp();
+    const { ui } = app;
+    await press(ui, "6");
+    await waitForFrame(ui, (f) => f.includes("┌ Events 23"), "the Events view");
+    const ev = eventBuilder(T0 + 30 * 60_000);
+    const plan = (issue: number) =>
+      ev(
+        "task.planned",
+        { issue, title: `New ${issue}`, labels: [], fingerprint: "f" },
+        `tp${issue}`,
+        {
+          task: issue,
+        },
+      );
+    // At the top: the newest event is selected, and stays the newest.
+    app.dir.append([plan(60)]);
+    await waitForFrame(
+      ui,
+      (f) => f.includes("┌ Events 24") && f.includes("┌ task.planned ─"),
+      "24",
+    );
+    // Two rows down: the heartbeat of #42 (event 21).
+    await press(ui, "j");
+    await press(ui, "j");
+    await press(ui, "j");
+    let frame = await waitForFrame(ui, (f) => f.includes("┌ task.heartbeat ─"), "the heartbeat");
+    expect(frame).toContain('"turns": 31');
+    app.dir.append([plan(61), plan(62)]);
+    frame = await waitForFrame(ui, (f) => f.includes("┌ Events 26"), "two more events");
+    expect(frame).toContain("┌ task.heartbeat ─");
+    expect(frame).toContain('"turns": 31');
+    // And the cursor moved with it: k goes to the next newer event.
+    await press(ui, "k");
+    await waitForFrame(ui, (f) => f.includes("┌ critique.issued ─"), "the event above");
+  });
+});

@@ -5,8 +5,7 @@
  * never doubles it, while two requests never merge.
  */
 import { randomBytes } from "node:crypto";
-import { taskId } from "../contract/ids.js";
-import { ownEventKey } from "../contract/ids.js";
+import { ownEventKey, taskId } from "../contract/ids.js";
 import { type PayloadOf, validatePayload } from "../contract/kinds.js";
 import type { EventLog } from "../log/event-log.js";
 import type { LoopState, PendingControl } from "../projections/types.js";

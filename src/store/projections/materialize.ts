@@ -12,6 +12,7 @@
  */
 import type Database from "better-sqlite3";
 import type { StoredEvent } from "../contract/envelope.js";
+import type { AppendObserver } from "../log/sqlite-event-log.js";
 import { type AnyProjection, projections as allProjections } from "./all.js";
 import type { Projection } from "./projection.js";
 import {
@@ -32,12 +33,7 @@ export interface ProjectorOptions {
   projections?: readonly AnyProjection[];
 }
 
-/** What the SQLite log calls inside each append transaction, with the rows it inserted. */
-export interface AppendObserverLike {
-  afterInsert(db: Database.Database, events: readonly StoredEvent[]): void;
-}
-
-export class SqliteProjector implements AppendObserverLike {
+export class SqliteProjector implements AppendObserver {
   private readonly projections: readonly AnyProjection[];
   private bound?: Bound;
 

@@ -9,7 +9,7 @@
  * are private, and every caller gets its own copy it may fold further.
  */
 import { projectionNames } from "./all.js";
-import { deserializeState, emptyState, foldEvent } from "./fold.js";
+import { emptyState, foldEvent } from "./fold.js";
 import type { EventSource, SnapshotSource } from "./snapshots.js";
 import type { LoopState, ProjectionName } from "./types.js";
 

@@ -42,10 +42,14 @@ export interface Manifest {
   rows: Partial<Record<ProjectionName, [string, number][]>>;
 }
 
+/**
+ * Row ids are never reused (AUTOINCREMENT): a reader keeps decoded rows by id across a
+ * rebuild in another process, which empties `snapshot_rows` and writes it again.
+ */
 export function ensureSnapshotTables(db: Database.Database): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, state BLOB NOT NULL);
-    CREATE TABLE IF NOT EXISTS snapshot_rows (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS snapshot_rows (id INTEGER PRIMARY KEY AUTOINCREMENT, json TEXT NOT NULL);
   `);
 }
 
@@ -118,9 +122,25 @@ export class TableSnapshots implements SnapshotSource {
     return this.db.prepare("SELECT seq FROM snapshots ORDER BY seq").pluck().all() as number[];
   }
 
+  /** The manifest stored at exactly `seq`; throws when it is missing or unreadable. */
+  manifest(seq: number): Manifest {
+    return decodeManifest(this.stmts.manifest.get(seq));
+  }
+
+  /** Stored row versions as text, by id (ids not stored are absent from the result). */
+  rowTexts(ids: readonly number[]): Map<number, string> {
+    const texts = new Map<number, string>();
+    for (let i = 0; i < ids.length; i += 5000) {
+      const chunk = JSON.stringify(ids.slice(i, i + 5000));
+      for (const [id, json] of this.stmts.rows.all(chunk) as [number, string][])
+        texts.set(id, json);
+    }
+    return texts;
+  }
+
   /** The state stored at exactly `seq`; throws when it is missing or unreadable. */
   decode(seq: number): LoopState {
-    const manifest = decodeManifest(this.stmts.manifest.get(seq));
+    const manifest = this.manifest(seq);
     const missing: number[] = [];
     for (const entries of Object.values(manifest.rows)) {
       for (const [, id] of entries ?? []) if (!this.rowCache.has(id)) missing.push(id);
@@ -165,12 +185,9 @@ export class TableSnapshots implements SnapshotSource {
   }
 
   private fetch(ids: number[]): void {
-    for (let i = 0; i < ids.length; i += 5000) {
-      const chunk = JSON.stringify(ids.slice(i, i + 5000));
-      for (const [id, json] of this.stmts.rows.all(chunk) as [number, string][]) {
-        this.rowCache.set(id, { row: JSON.parse(json), chars: json.length });
-        this.cachedChars += json.length;
-      }
+    for (const [id, json] of this.rowTexts(ids)) {
+      this.rowCache.set(id, { row: JSON.parse(json), chars: json.length });
+      this.cachedChars += json.length;
     }
   }
 

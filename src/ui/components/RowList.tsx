@@ -8,8 +8,6 @@ export interface RowListProps {
   rows: Rows;
   cursor: number;
   height: number;
-  /** Whether the selection is shown (the list has the keyboard). */
-  active: boolean;
   empty: string;
 }
 
@@ -17,7 +15,7 @@ export interface RowListProps {
  * A scrolling list that builds elements only for the rows that fit. The window moves
  * only as far as needed to keep the cursor visible, so the list does not jump around.
  */
-export function RowList({ rows, cursor, height, active, empty }: RowListProps) {
+export function RowList({ rows, cursor, height, empty }: RowListProps) {
   const offsetRef = useRef(0);
   const visible = Math.max(0, height);
   offsetRef.current = windowStart(offsetRef.current, cursor, visible, rows.length);
@@ -32,7 +30,7 @@ export function RowList({ rows, cursor, height, active, empty }: RowListProps) {
   return (
     <Box flexDirection="column" height={visible}>
       {visibleRows(rows, start, visible).map((row, i) => (
-        <LineText key={row.key} line={row.line} selected={active && start + i === cursor} />
+        <LineText key={row.key} line={row.line} selected={start + i === cursor} />
       ))}
     </Box>
   );

@@ -20,6 +20,8 @@ import {
 import { duration, money, oneLine } from "../format.js";
 
 export interface FeedLine {
+  /** Unique in this process, increasing: a line's identity in lists (ring buffers shift). */
+  id: number;
   /** Sequence of the durable event; absent for stream-only records (worker observations). */
   seq?: number;
   at: string;
@@ -31,10 +33,13 @@ export interface FeedLine {
   payload: Record<string, unknown>;
 }
 
+let lastId = 0;
+
 export function feedLineOfEvent(event: StoredEvent): FeedLine {
   const issue = intField(event.payload, "issue", "number") ?? issueOfTaskId(event.taskId);
   return withIds(
     {
+      id: ++lastId,
       seq: event.sequence,
       at: event.occurredAt,
       kind: event.kind,
@@ -55,6 +60,7 @@ export function feedLineOfRecord(record: unknown): FeedLine | undefined {
   const kindText = typeof kind === "string" && kind !== "" ? kind : "(no kind)";
   return withIds(
     {
+      id: ++lastId,
       ...(typeof seq === "number" && Number.isSafeInteger(seq) ? { seq } : {}),
       at: typeof ts === "string" ? ts : "",
       kind: kindText,

@@ -54,8 +54,9 @@ export class StoreSource implements UiSource {
   private readonly state: LoopState;
   private readonly tailer: JsonlTailer | undefined;
   private readonly poller: NodeJS.Timeout;
-  private readonly by: string;
+  private readonly by = operatorName();
   private readonly thisHost = hostname();
+  private readonly clock: Clock;
   private view: LiveView;
   private dataVersion: number;
   private changed = false;
@@ -63,6 +64,8 @@ export class StoreSource implements UiSource {
   private behind = false;
   private livenessAt = 0;
   private malformed = 0;
+  /** The last read error shown, so a lasting one is said once, not on every poll. */
+  private lastError: string | undefined;
   private closed = false;
 
   private constructor(
@@ -70,13 +73,12 @@ export class StoreSource implements UiSource {
     private readonly options: StoreSourceOptions,
     private readonly readOnlyReason: string | undefined,
   ) {
-    const clock = options.clock ?? systemClock;
-    this.by = operatorName();
+    this.clock = options.clock ?? systemClock;
     this.dataVersion = store.dataVersion();
     this.state = store.readState();
     this.tailer = this.startFeed();
-    this.view = this.buildView(this.judgeLiveness(clock.now()));
-    this.poller = setInterval(() => this.poll(clock.now()), options.pollMs ?? POLL_MS);
+    this.view = this.buildView(this.judgeLiveness(this.clock.now()));
+    this.poller = setInterval(() => this.poll(this.clock.now()), options.pollMs ?? POLL_MS);
     // The poll must not keep a process alive on its own (the app holds stdin open anyway).
     this.poller.unref();
   }
@@ -110,7 +112,7 @@ export class StoreSource implements UiSource {
 
   requestControl(intent: ControlIntent): ControlResult {
     if (this.readOnlyReason) return { ok: false, reason: this.readOnlyReason };
-    const engine = this.judgeLiveness((this.options.clock ?? systemClock).now());
+    const engine = this.judgeLiveness(this.clock.now());
     if (engine.state !== "running") return { ok: false, reason: "no engine running" };
     try {
       const { requestId } = requestControl(this.store, {
@@ -154,12 +156,17 @@ export class StoreSource implements UiSource {
         engine = this.judgeLiveness(nowMs);
         if (!sameLiveness(engine, this.view.engine)) this.changed = true;
       }
+      this.lastError = undefined;
       if (!this.changed) return;
       this.changed = false;
       this.view = this.buildView(engine);
     } catch (err) {
-      // A transient read error (the file briefly locked, replaced) must not kill the UI.
-      this.pushFeed([errorLine(err)]);
+      // A read error (the file locked for long, replaced, gone) must not end the UI: it is
+      // shown in the feed, once, and the next poll tries again.
+      const message = describeError(err);
+      if (message === this.lastError) return;
+      this.lastError = message;
+      this.pushFeed([errorLine(message)]);
       this.view = this.buildView(this.view.engine);
     }
     for (const listener of this.listeners) listener();
@@ -190,7 +197,7 @@ export class StoreSource implements UiSource {
             this.changed = true;
           },
           onError: (err) => {
-            this.pushFeed([errorLine(err)]);
+            this.pushFeed([errorLine(describeError(err))]);
             this.changed = true;
           },
         });
@@ -274,13 +281,10 @@ function isFeedLine(line: FeedLine | undefined): line is FeedLine {
   return line !== undefined;
 }
 
-function errorLine(err: unknown): FeedLine {
-  return {
-    at: new Date().toISOString(),
-    kind: "ui.error",
-    summary: describeError(err),
-    payload: {},
-  };
+/** A read error shown in the feed as a line of its own (the UI goes on). */
+function errorLine(message: string): FeedLine {
+  const record = { ts: new Date().toISOString(), kind: "ui.error", error: message };
+  return feedLineOfRecord(record) as FeedLine;
 }
 
 function operatorName(): string {

@@ -28,18 +28,14 @@ export function feedLineCells(line: FeedLine): Line {
   ];
 }
 
-/**
- * The feed newest first: the selection stays on the newest line as lines arrive. A row's
- * key is its line's index in `feed`, which is how the detail finds the line again.
- */
+/** The feed newest first; a row's key is its line's id. */
 export function feedRows(feed: readonly FeedLine[]): Rows {
-  const newestFirst = feed.map((_, i) => feed.length - 1 - i);
-  return lazyRows(newestFirst, (index) => {
-    const line = feed[index] as FeedLine;
-    return {
-      key: String(index),
+  return lazyRows(
+    [...feed].reverse(),
+    (line) => String(line.id),
+    (line) => ({
       ...(line.issue !== undefined ? { issue: line.issue } : {}),
       line: feedLineCells(line),
-    };
-  });
+    }),
+  );
 }

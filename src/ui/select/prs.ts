@@ -21,20 +21,23 @@ export function sortedPrs(state: LoopState): PrRow[] {
 }
 
 export function prRows(state: LoopState): Rows {
-  return lazyRows(sortedPrs(state), (pr) => {
-    const checks = checksLook[pr.checksState ?? ""] ?? { icon: "·", color: "gray" };
-    return {
-      key: String(pr.pr),
-      issue: pr.issue,
-      line: [
-        seg(`PR #${pr.pr}`.padEnd(9)),
-        seg(`#${pr.issue}`.padEnd(7), "gray"),
-        seg(`${checks.icon} ${(pr.checksState ?? "no checks").padEnd(10)}`, checks.color),
-        seg(pr.state.padEnd(8), stateColor[pr.state] ?? "white"),
-        seg(pr.mergeMethod ? `(${pr.mergeMethod}) ` : "", "gray"),
-        seg(pr.blockedReason ? `${pr.blockedReason} ` : "", "red"),
-        seg(pr.branch ?? "", undefined, { dim: true }),
-      ],
-    };
-  });
+  return lazyRows(
+    sortedPrs(state),
+    (pr) => String(pr.pr),
+    (pr) => {
+      const checks = checksLook[pr.checksState ?? ""] ?? { icon: "·", color: "gray" };
+      return {
+        issue: pr.issue,
+        line: [
+          seg(`PR #${pr.pr}`.padEnd(9)),
+          seg(`#${pr.issue}`.padEnd(7), "gray"),
+          seg(`${checks.icon} ${(pr.checksState ?? "no checks").padEnd(10)}`, checks.color),
+          seg(pr.state.padEnd(8), stateColor[pr.state] ?? "white"),
+          seg(pr.mergeMethod ? `(${pr.mergeMethod}) ` : "", "gray"),
+          seg(pr.blockedReason ? `${pr.blockedReason} ` : "", "red"),
+          seg(pr.branch ?? "", undefined, { dim: true }),
+        ],
+      };
+    },
+  );
 }

@@ -19,11 +19,11 @@ export function taskRows(state: LoopState, nowMs: number): Rows {
   const tasks = sortedTasks(state);
   const widest = tasks.at(-1)?.issue ?? 0;
   const width = Math.max(3, String(widest).length + 1);
-  return lazyRows(tasks, (task) => ({
-    key: String(task.issue),
-    issue: task.issue,
-    line: taskLine(task, nowMs, width),
-  }));
+  return lazyRows(
+    tasks,
+    (task) => String(task.issue),
+    (task) => ({ issue: task.issue, line: taskLine(task, nowMs, width) }),
+  );
 }
 
 /**

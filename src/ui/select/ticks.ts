@@ -20,14 +20,13 @@ export function tickRows(state: LoopState, nowMs: number, barWidth: number): Row
   const ticks = sortedTicks(state);
   const longest = Math.max(1, ...ticks.map((t) => tickDurationMs(t, nowMs) ?? 0));
   const multiRun = new Set(ticks.map((t) => t.run)).size > 1;
-  return lazyRows(ticks, (tick) => {
+  return lazyRows(ticks, tickKey, (tick) => {
     const ms = tickDurationMs(tick, nowMs);
     const filled = ms === undefined ? 0 : Math.max(1, Math.round((ms / longest) * barWidth));
     const counts = outcomeCounts(tick);
     const running = tick.completedAt === undefined && tick.durationMs === undefined;
     const name = multiRun ? `r${tick.run} tick ${tick.tick}` : `tick ${tick.tick}`;
     return {
-      key: `${tick.run}:${tick.tick}`,
       line: [
         seg(`${name.padEnd(multiRun ? 13 : 9)} `),
         seg(`${shortTime(tick.startedAt)} `, "gray"),
@@ -41,6 +40,10 @@ export function tickRows(state: LoopState, nowMs: number, barWidth: number): Row
       ],
     };
   });
+}
+
+export function tickKey(tick: TickRow): string {
+  return `${tick.run}:${tick.tick}`;
 }
 
 export function outcomeCounts(tick: TickRow): { good: number; bad: number; other: number } {

@@ -10,8 +10,7 @@ export function sortedVerdicts(state: LoopState): VerdictRow[] {
 }
 
 export function verdictRows(state: LoopState): Rows {
-  return lazyRows(sortedVerdicts(state), (v) => ({
-    key: `${v.issue}:${v.attempt}:${v.seq}`,
+  return lazyRows(sortedVerdicts(state), verdictKey, (v) => ({
     issue: v.issue,
     line: [
       seg(`#${v.issue} a${v.attempt}  `),
@@ -22,6 +21,10 @@ export function verdictRows(state: LoopState): Rows {
       seg(v.summary ?? "", undefined, { dim: true }),
     ],
   }));
+}
+
+export function verdictKey(v: VerdictRow): string {
+  return `${v.issue}:${v.attempt}:${v.seq}`;
 }
 
 /** `sev1×1 sev2×2`, only the severities found; `no findings` when there are none. */

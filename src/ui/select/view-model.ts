@@ -19,9 +19,9 @@ import type { Line, Row } from "./line.js";
 import { prRows, sortedPrs } from "./prs.js";
 import type { Rows } from "./rows.js";
 import { taskRows } from "./tasks.js";
-import { sortedTicks, tickRows } from "./ticks.js";
-import { sortedVerdicts, verdictRows } from "./verdicts.js";
-import { sortedWorkers, workerRows } from "./workers.js";
+import { sortedTicks, tickKey, tickRows } from "./ticks.js";
+import { sortedVerdicts, verdictKey, verdictRows } from "./verdicts.js";
+import { sortedWorkers, workerKey, workerRows } from "./workers.js";
 
 export interface ViewModel {
   /** Every row of the view, built as they are drawn. */
@@ -81,8 +81,7 @@ function tasksModel({ state, nowMs }: ViewInput): ViewModel {
 
 function workersModel({ state, nowMs }: ViewInput): ViewModel {
   const workers = sortedWorkers(state);
-  const find = (row: Row | undefined) =>
-    workers.find((w) => `${w.issue}:${w.attempt}` === row?.key);
+  const find = (row: Row | undefined) => workers.find((w) => workerKey(w) === row?.key);
   return {
     rows: workerRows(state, nowMs),
     title: (row) => taskTitle(state, row?.issue),
@@ -96,8 +95,7 @@ function workersModel({ state, nowMs }: ViewInput): ViewModel {
 
 function criticModel({ state }: ViewInput): ViewModel {
   const verdicts = sortedVerdicts(state);
-  const find = (row: Row | undefined) =>
-    verdicts.find((v) => `${v.issue}:${v.attempt}:${v.seq}` === row?.key);
+  const find = (row: Row | undefined) => verdicts.find((v) => verdictKey(v) === row?.key);
   return {
     rows: verdictRows(state),
     title: (row) => {
@@ -122,7 +120,7 @@ function prsModel({ state }: ViewInput): ViewModel {
 
 function ticksModel({ state, nowMs, barWidth }: ViewInput): ViewModel {
   const ticks = sortedTicks(state);
-  const find = (row: Row | undefined) => ticks.find((t) => `${t.run}:${t.tick}` === row?.key);
+  const find = (row: Row | undefined) => ticks.find((t) => tickKey(t) === row?.key);
   return {
     rows: tickRows(state, nowMs, barWidth),
     title: (row) => {
@@ -135,7 +133,7 @@ function ticksModel({ state, nowMs, barWidth }: ViewInput): ViewModel {
 }
 
 function eventsModel({ feed }: ViewInput): ViewModel {
-  const find = (row: Row | undefined) => (row ? feed[Number(row.key)] : undefined);
+  const find = (row: Row | undefined) => feed.find((line) => String(line.id) === row?.key);
   return {
     rows: feedRows(feed),
     title: (row) => find(row)?.kind ?? "",

@@ -25,11 +25,10 @@ export function isStale(worker: WorkerRow, nowMs: number): boolean {
 }
 
 export function workerRows(state: LoopState, nowMs: number): Rows {
-  return lazyRows(sortedWorkers(state), (worker) => {
+  return lazyRows(sortedWorkers(state), workerKey, (worker) => {
     const stale = isStale(worker, nowMs);
     const heard = heartbeatAgeMs(worker, nowMs);
     return {
-      key: `${worker.issue}:${worker.attempt}`,
       issue: worker.issue,
       line: [
         seg(`#${worker.issue} a${worker.attempt}  `),
@@ -42,4 +41,8 @@ export function workerRows(state: LoopState, nowMs: number): Rows {
       ],
     };
   });
+}
+
+export function workerKey(worker: WorkerRow): string {
+  return `${worker.issue}:${worker.attempt}`;
 }

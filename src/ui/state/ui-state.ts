@@ -54,6 +54,8 @@ export type UiAction =
   | { type: "help" }
   | { type: "escape" }
   | { type: "move"; to: Movement; rows: number; page: number }
+  /** The selected row moved in its list (rows came or went above it): follow it. */
+  | { type: "follow"; cursor: number }
   | { type: "scrollDetail"; to: Movement; lines: number; page: number }
   | { type: "view"; view: ViewId }
   | { type: "cycleView"; step: 1 | -1 }
@@ -91,7 +93,7 @@ export function initialUiState(): UiState {
 }
 
 /** Actions that do not come from a key leave the notice alone; every key clears it. */
-const notKeyActions = new Set<UiAction["type"]>(["notice", "replayFrame"]);
+const notKeyActions = new Set<UiAction["type"]>(["notice", "replayFrame", "follow"]);
 
 export function reduceUi(state: UiState, action: UiAction): UiState {
   const base = notKeyActions.has(action.type) ? state : withoutNotice(state);
@@ -108,6 +110,8 @@ export function reduceUi(state: UiState, action: UiAction): UiState {
           [base.view]: moved(base.cursor[base.view], action.to, action.rows, action.page),
         },
       };
+    case "follow":
+      return { ...base, cursor: { ...base.cursor, [base.view]: Math.max(0, action.cursor) } };
     case "scrollDetail":
       return {
         ...base,

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { openLocalForgeDb } from "../../../src/engine/forge/local/db.js";
 import { statePaths } from "../../../src/store/paths.js";
 import { openStore } from "../../../src/store/store.js";
@@ -25,12 +25,19 @@ const killPoints = [
   "pr.merged",
 ] as const;
 
+let engine: ReturnType<typeof spawnEngine> | undefined;
+afterEach(() => {
+  // A test that fails before its SIGKILL must not leave an engine running.
+  engine?.kill("SIGKILL");
+  engine = undefined;
+});
+
 describe("crash safety", () => {
   for (const point of killPoints) {
     it(`recovers from SIGKILL right after ${point}`, async () => {
       const sandbox = await makeSandbox(["clean"]);
       const issue = sandbox.issues[0] as number;
-      const engine = spawnEngine(sandbox, [], { FORGE_LOOP_DEMO_STEP_MS: "150" });
+      engine = spawnEngine(sandbox, [], { FORGE_LOOP_DEMO_STEP_MS: "150" });
       await waitForEvent(sandbox, (e) => e.kind === point);
       engine.kill("SIGKILL");
       await exited(engine);

@@ -86,6 +86,25 @@ describe("rebuild", () => {
     store.close();
   });
 
+  it("stores a row version once, however many snapshots hold it", () => {
+    const store = liveStore();
+    const versions = () => store.db.prepare("SELECT count(*) FROM snapshot_rows").pluck().get() as number;
+    const references = () => {
+      let total = 0;
+      for (const seq of store.db.prepare("SELECT seq FROM snapshots").pluck().all() as number[]) {
+        const state = store.stateAt(seq);
+        for (const name of projectionNames) total += state[name].size;
+      }
+      return total;
+    };
+    const live = { versions: versions(), references: references() };
+    expect(live.versions).toBeLessThan(live.references / 3);
+    store.rebuild();
+    expect(versions()).toBeLessThanOrEqual(live.versions);
+    expect(references()).toBe(live.references);
+    store.close();
+  });
+
   it("rebuilds an empty log to empty tables", () => {
     const store = openStore(join(dir, "empty.db"), { mode: "writer" });
     expect(store.rebuild()).toEqual({ events: 0, seq: 0, snapshots: 0 });

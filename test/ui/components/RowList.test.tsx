@@ -2,15 +2,15 @@ import fc from "fast-check";
 import { render } from "ink-testing-library";
 import { describe, expect, it } from "vitest";
 import { RowList, windowStart } from "../../../src/ui/components/RowList.js";
+import { rowsOf } from "../../../src/ui/select/rows.js";
 
-const rows = Array.from({ length: 10_000 }, (_, i) => ({
-  key: String(i),
-  line: [{ text: `row ${i}` }],
-}));
+const rows = rowsOf(
+  Array.from({ length: 10_000 }, (_, i) => ({ key: String(i), line: [{ text: `row ${i}` }] })),
+);
 
 describe("RowList", () => {
   it("draws only the rows that fit, with the cursor in view", () => {
-    const ui = render(<RowList rows={rows} cursor={5000} height={8} active empty="none" />);
+    const ui = render(<RowList rows={rows} cursor={5000} height={8} empty="none" />);
     const lines = (ui.lastFrame() ?? "").split("\n");
     expect(lines).toHaveLength(8);
     expect(lines.at(-1)).toBe("row 5000");
@@ -18,7 +18,7 @@ describe("RowList", () => {
   });
 
   it("says what is missing when there are no rows", () => {
-    const ui = render(<RowList rows={[]} cursor={0} height={8} active empty="no tasks yet" />);
+    const ui = render(<RowList rows={rowsOf([])} cursor={0} height={8} empty="no tasks yet" />);
     expect(ui.lastFrame()).toBe("no tasks yet");
     ui.unmount();
   });

@@ -155,13 +155,17 @@ function all(rows: Rows): Row[] {
 }
 
 describe("lazy rows", () => {
-  it("build a row only when it is asked for, once", () => {
+  it("build a row only when it is asked for, once; find rows by key without building them", () => {
     let built = 0;
     const items = Array.from({ length: 10_000 }, (_, i) => i);
-    const rows = lazyRows(items, (i) => {
-      built += 1;
-      return { key: String(i), line: [{ text: `row ${i}` }] };
-    });
+    const rows = lazyRows(
+      items,
+      (i) => String(i),
+      (i) => {
+        built += 1;
+        return { line: [{ text: `row ${i}` }] };
+      },
+    );
     expect(rows.length).toBe(10_000);
     expect(built).toBe(0);
     expect(rows.at(42)?.key).toBe("42");
@@ -170,5 +174,8 @@ describe("lazy rows", () => {
     expect(rows.at(-1)).toBeUndefined();
     expect(rows.at(10_000)).toBeUndefined();
     expect(rows.at(1.5)).toBeUndefined();
+    expect(rows.indexOf("9999")).toBe(9999);
+    expect(rows.indexOf("nope")).toBe(-1);
+    expect(built).toBe(1);
   });
 });

@@ -1,0 +1,258 @@
+/**
+ * The store façade on real SQLite files: reopen and replay, catching up on events appended
+ * without projections, a Python forge-loop log read-only, and a UI appending operator
+ * commands from another process while the engine appends.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { asciiEscapeJson } from "../../src/store/contract/canonical-json.js";
+import type { AppendInput } from "../../src/store/contract/envelope.js";
+import { openEventLog } from "../../src/store/log/sqlite-event-log.js";
+import { readCursors } from "../../src/store/projections/tables.js";
+import type { LoopState } from "../../src/store/projections/types.js";
+import { openStateDir, openStore, type Store } from "../../src/store/store.js";
+import { engineEvents, prng } from "../support/engine-stream.js";
+import { foldUpTo, stateEntries } from "../support/loop-state.js";
+import { createPython339Db, type Vector339 } from "../support/python-events-db.js";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "forge-store-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function fullFold(store: Store): LoopState {
+  return foldUpTo(store.log.since(0), store.log.head());
+}
+
+describe("openStore", () => {
+  it("reopens and replays: readState after a restart equals the fold of the log", () => {
+    const path = join(dir, "events.db");
+    const inputs = engineEvents(1500, { seed: 31, issues: 60 });
+    const writer = openStore(path, { mode: "writer", snapshotEvery: 128 });
+    writer.log.appendBatch(inputs.slice(0, 1000));
+    for (const input of inputs.slice(1000)) writer.log.append(input);
+    const before = stateEntries(writer.readState());
+    writer.close();
+
+    for (const mode of ["writer", "observer", "readonly"] as const) {
+      const store = openStore(path, { mode });
+      const state = store.readState();
+      expect(state.seq).toBe(1500);
+      expect(stateEntries(state)).toEqual(before);
+      expect(stateEntries(state)).toEqual(stateEntries(fullFold(store)));
+      expect(stateEntries(store.stateAt(1500))).toEqual(before);
+      store.close();
+    }
+  });
+
+  it("opens <state dir>/events.db", () => {
+    const store = openStateDir(join(dir, "state"), { mode: "writer" });
+    store.log.appendBatch(engineEvents(10));
+    store.close();
+    expect(existsSync(join(dir, "state", "events.db"))).toBe(true);
+    const again = openStateDir(join(dir, "state"), { mode: "readonly" });
+    expect(again.readState().seq).toBe(10);
+    again.close();
+  });
+
+  it("folds events appended without projections: read-only readers fold the tail, a writer catches up", () => {
+    const path = join(dir, "events.db");
+    const inputs = engineEvents(900, { seed: 32, issues: 40 });
+    const writer = openStore(path, { mode: "writer", snapshotEvery: 100 });
+    writer.log.appendBatch(inputs.slice(0, 500));
+    writer.close();
+    // Something that writes the log without our projector (an older build, a repair tool).
+    const plain = openEventLog(path, { mode: "writer" });
+    plain.appendBatch(inputs.slice(500));
+    plain.close();
+
+    const reader = openStore(path, { mode: "readonly" });
+    expect(readCursors(reader.db).get("tasks")).toBe(500);
+    expect(stateEntries(reader.readState())).toEqual(stateEntries(fullFold(reader)));
+    expect(reader.verify().difference).toMatchObject({
+      where: "cursor",
+      expected: "900",
+      actual: "500",
+    });
+    reader.close();
+
+    const reopened = openStore(path, { mode: "writer", snapshotEvery: 100 });
+    expect(readCursors(reopened.db).get("tasks")).toBe(900);
+    expect(reopened.verify().ok).toBe(true);
+    reopened.close();
+  });
+
+  it("rebuilds on open when the cursors disagree (a projection new to this database)", () => {
+    const path = join(dir, "events.db");
+    const writer = openStore(path, { mode: "writer", snapshotEvery: 100 });
+    writer.log.appendBatch(engineEvents(400, { seed: 33, issues: 30 }));
+    writer.db.prepare("DELETE FROM projection_cursors WHERE projection_name = 'verdicts'").run();
+    writer.db.prepare("DELETE FROM proj_verdicts").run();
+    writer.close();
+
+    const reader = openStore(path, { mode: "readonly" });
+    // Without a complete set of tables, the reader folds the log itself.
+    expect(stateEntries(reader.readState())).toEqual(stateEntries(fullFold(reader)));
+    reader.close();
+
+    const reopened = openStore(path, { mode: "writer", snapshotEvery: 100 });
+    expect(readCursors(reopened.db).get("verdicts")).toBe(400);
+    expect(reopened.verify().ok).toBe(true);
+    reopened.close();
+  });
+
+  it("keeps a reader's seeks right across a rebuild by another connection", () => {
+    const path = join(dir, "events.db");
+    const writer = openStore(path, { mode: "writer", snapshotEvery: 50 });
+    writer.log.appendBatch(engineEvents(600, { seed: 36, issues: 25 }));
+    const reader = openStore(path, { mode: "readonly" });
+    const events = reader.log.since(0);
+    for (const seq of [120, 260, 410, 590]) reader.stateAt(seq); // rows decoded and kept
+    writer.close();
+    const rebuilder = openStore(path, { mode: "writer", snapshotEvery: 70 });
+    rebuilder.rebuild();
+    rebuilder.close();
+    for (const seq of [285, 145, 435, 560]) {
+      expect(stateEntries(reader.stateAt(seq))).toEqual(stateEntries(foldUpTo(events, seq)));
+    }
+    reader.close();
+  });
+
+  it("lets an observer that opened before the engine made its tables read the state once they exist", () => {
+    const path = join(dir, "events.db");
+    const plain = openEventLog(path, { mode: "writer" });
+    plain.appendBatch(engineEvents(200, { seed: 34 }));
+    plain.close();
+    const observer = openStore(path, { mode: "observer" });
+    expect(observer.readState().seq).toBe(200);
+    observer.log.append({
+      kind: "control.requested",
+      payload: { request_id: "r1", command: "resume", by: "test" },
+      idempotencyKey: "control.requested:r1",
+    });
+    const writer = openStore(path, { mode: "writer" });
+    writer.log.appendBatch(engineEvents(260, { seed: 34 }).slice(200));
+    expect(writer.verify().ok).toBe(true);
+    expect(stateEntries(observer.readState())).toEqual(stateEntries(fullFold(writer)));
+    writer.close();
+    observer.close();
+  });
+});
+
+/** Rows the way the Python forge-loop writes them: `json.dumps` text, ASCII-escaped, legacy kinds. */
+function pythonRows(count: number): Vector339[] {
+  const rnd = prng(77);
+  const rows: Vector339[] = [];
+  let sequence = 0;
+  for (const input of engineEvents(count, { seed: 78, issues: 25 })) {
+    sequence += rnd() < 0.02 ? 2 : 1; // Python logs can have gaps.
+    const payloadJson =
+      rnd() < 0.01
+        ? "{not json"
+        : asciiEscapeJson(
+            JSON.stringify({ ...input.payload, legacy_kind: "x" }, null, 1).replace(/\n\s*/g, " "),
+          );
+    rows.push({
+      sequence,
+      event_id: sequence.toString(16).padStart(32, "0"),
+      kind: rnd() < 0.02 ? "vision.updated" : input.kind,
+      payload_json: payloadJson,
+      schema_version: 1,
+      occurred_at: (input.occurredAt ?? "").replace("Z", "000+00:00"),
+      task_id: input.taskId ?? null,
+      saga_id: input.sagaId ?? null,
+      idempotency_key: `legacy-runner:${input.idempotencyKey}`,
+      chain_hash: null,
+    } as unknown as Vector339);
+  }
+  return rows;
+}
+
+describe("a Python forge-loop events.db, read-only", () => {
+  it("seeks and reads its state by folding in memory, and refuses to write", () => {
+    const path = join(dir, "python.db");
+    createPython339Db(path, pythonRows(1200));
+    const store = openStore(path, { mode: "readonly", snapshotEvery: 64 });
+    expect(store.log.isForeign).toBe(true);
+    const events = store.log.since(0);
+    const head = store.log.head();
+    expect(head).toBeGreaterThan(1200);
+    for (const seq of [head, 5, 700, 699, 64, 1100, 3, head - 1]) {
+      expect(stateEntries(store.stateAt(seq))).toEqual(stateEntries(foldUpTo(events, seq)));
+    }
+    expect(stateEntries(store.readState())).toEqual(stateEntries(foldUpTo(events, head)));
+    expect(store.verify()).toMatchObject({
+      ok: true,
+      materialized: false,
+      events: 1200,
+      seq: head,
+    });
+    expect(() => store.rebuild()).toThrow(/writer/);
+    store.close();
+
+    expect(() => openStore(path, { mode: "observer" })).toThrow(/Python forge-loop/);
+    expect(() => openStore(path, { mode: "writer" })).toThrow(/Python forge-loop/);
+  });
+
+  it("keeps following a Python log that grows while it is open", () => {
+    const path = join(dir, "python.db");
+    const rows = pythonRows(600);
+    createPython339Db(path, rows.slice(0, 300));
+    const store = openStore(path, { mode: "readonly", snapshotEvery: 50 });
+    expect(store.readState().seq).toBe(rows[299]?.sequence);
+    createPython339Db(path, rows.slice(300));
+    const events = store.log.since(0);
+    expect(stateEntries(store.readState())).toEqual(
+      stateEntries(foldUpTo(events, store.log.head())),
+    );
+    expect(stateEntries(store.stateAt(280))).toEqual(stateEntries(foldUpTo(events, 280)));
+    store.close();
+  });
+});
+
+describe("an observer appending operator commands while the engine appends", () => {
+  const distDir = fileURLToPath(new URL("../../dist", import.meta.url));
+  const child = fileURLToPath(new URL("./control-child.mjs", import.meta.url));
+
+  it("folds both writers' events, in another process too, and verify passes", async () => {
+    if (!existsSync(join(distDir, "store/store.js"))) {
+      throw new Error(
+        `${distDir}/store/store.js is missing: this test runs the built store in a child process. ` +
+          "Build first: `npx tsc -p tsconfig.build.json` (npm test does it).",
+      );
+    }
+    const path = join(dir, "events.db");
+    const engine = openStore(path, { mode: "writer", snapshotEvery: 97, busyTimeoutMs: 20_000 });
+    const goFile = join(dir, "go");
+    const ui = execa(process.execPath, [child, distDir, path, goFile, "40"]);
+    const inputs: AppendInput[] = engineEvents(3000, {
+      seed: 35,
+      issues: 50,
+      controlEveryTicks: 0,
+    });
+    writeFileSync(goFile, "");
+    for (let i = 0; i < inputs.length; i += 25) {
+      engine.log.appendBatch(inputs.slice(i, i + 25));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const requestIds = JSON.parse((await ui).stdout) as string[];
+    expect(requestIds).toHaveLength(40);
+
+    const requested = engine.log.since(0).filter((e) => e.kind === "control.requested");
+    expect(requested.map((e) => e.payload.request_id).sort()).toEqual([...requestIds].sort());
+    // The commands landed between the engine's batches, not all after them.
+    expect(requested.some((e) => e.sequence < engine.log.head() - 40)).toBe(true);
+    const state = engine.readState();
+    expect(Object.keys(state.loop.get("loop")?.pendingControls ?? {}).sort()).toEqual(
+      [...requestIds].sort(),
+    );
+    expect(stateEntries(state)).toEqual(stateEntries(fullFold(engine)));
+    expect(engine.verify()).toMatchObject({ ok: true, seq: 3040 });
+    engine.close();
+  });
+});
