@@ -88,7 +88,8 @@ describe("rebuild", () => {
 
   it("stores a row version once, however many snapshots hold it", () => {
     const store = liveStore();
-    const versions = () => store.db.prepare("SELECT count(*) FROM snapshot_rows").pluck().get() as number;
+    const versions = () =>
+      store.db.prepare("SELECT count(*) FROM snapshot_rows").pluck().get() as number;
     const references = () => {
       let total = 0;
       for (const seq of store.db.prepare("SELECT seq FROM snapshots").pluck().all() as number[]) {
