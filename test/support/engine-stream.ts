@@ -406,7 +406,7 @@ function* unstampedStream(options: EngineStreamOptions): Generator<AppendInput> 
       yield* control("resume", tick);
     }
     const chosen = new Set<number>();
-    const count = int(1, parallel);
+    const count = int(1, Math.min(parallel, issues));
     while (chosen.size < count) chosen.add(int(1, issues));
     const candidates = [...chosen];
     const tickStart = now;
