@@ -2,7 +2,7 @@
  * `npm run bench`: runs every suite, prints a table and writes bench/results.json.
  * BENCH_ONLY=<suite name substring> runs a subset; BENCH_SCALE scales event counts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BenchFigure, type BenchSuite, judge } from "./harness.js";
@@ -51,7 +51,22 @@ const rows = results.flatMap((r) =>
   })),
 );
 console.table(rows);
+const resultsFile = new URL("../../bench/results.json", import.meta.url);
+
+/**
+ * A partial run (BENCH_ONLY) replaces only its own suites' entries, so the file always holds
+ * the latest figures of every suite; each entry says when and at what scale it was measured.
+ */
+function merged(): { suite: string }[] {
+  const fresh = results.map((r) => ({ ...r, at: new Date().toISOString(), scale }));
+  if (!only || !existsSync(resultsFile)) return fresh;
+  const previous = JSON.parse(readFileSync(resultsFile, "utf8")) as { results?: { suite: string }[] };
+  const kept = (previous.results ?? []).filter((r) => !fresh.some((f) => f.suite === r.suite));
+  const order = (suites as BenchSuite[]).map((s) => s.name);
+  return [...kept, ...fresh].sort((a, b) => order.indexOf(a.suite) - order.indexOf(b.suite));
+}
+
 writeFileSync(
-  new URL("../../bench/results.json", import.meta.url),
-  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, scale, results }, null, 2)}\n`,
+  resultsFile,
+  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, results: merged() }, null, 2)}\n`,
 );

@@ -10,6 +10,7 @@ import type { Clock } from "../shared/clock.js";
 import { type OpenMode, openEventLog, type SqliteEventLog } from "./log/sqlite-event-log.js";
 import { statePaths } from "./paths.js";
 import { projections } from "./projections/all.js";
+import { foldEventSource } from "./projections/event-source.js";
 import { foldEvent } from "./projections/fold.js";
 import { SqliteProjector } from "./projections/materialize.js";
 import {
@@ -35,7 +36,7 @@ import {
 import type { LoopState } from "./projections/types.js";
 
 /** Events between snapshots; chosen by `bench/suites/projections.ts` (see its notes). */
-export const DEFAULT_SNAPSHOT_EVERY = 2000;
+export const DEFAULT_SNAPSHOT_EVERY = 5000;
 
 export interface OpenStoreOptions {
   mode: OpenMode;
@@ -69,7 +70,12 @@ export function openStateDir(stateDir: string, options: OpenStoreOptions): Store
 export function openStore(dbPath: string, options: OpenStoreOptions): Store {
   const snapshotEvery = options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
   let log: SqliteEventLog | undefined;
-  const readEvents: EventSource = (after, limit) => (log as SqliteEventLog).since(after, limit);
+  let foldSource: EventSource | undefined;
+  const readEvents: EventSource = (after, limit) => {
+    const opened = log as SqliteEventLog;
+    foldSource ??= foldEventSource(opened.db, opened.info.eventColumns);
+    return foldSource(after, limit);
+  };
   const projector =
     options.mode === "readonly" ? undefined : new SqliteProjector({ readEvents, snapshotEvery });
   log = openEventLog(dbPath, {

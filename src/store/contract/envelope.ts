@@ -24,6 +24,15 @@ export interface StoredEvent {
   chainHash: string | null;
 }
 
+/**
+ * What a fold reads of an event. Replay and rebuild load only these columns: the others
+ * (ids, key, chain hash, payload text) are a third of the bytes read and never folded.
+ */
+export type FoldEvent = Pick<
+  StoredEvent,
+  "sequence" | "kind" | "payload" | "occurredAt" | "taskId" | "sagaId" | "causalSequence"
+>;
+
 /** What a writer appends. The log fills in sequence, event id, time and chain hash. */
 export interface AppendInput {
   kind: string;

@@ -7,7 +7,7 @@
  * Numbers are only ever finite: a NaN or Infinity would not survive a snapshot (JSON turns
  * it into null), and snapshot + fold must equal a full fold.
  */
-import type { StoredEvent } from "../contract/envelope.js";
+import type { FoldEvent } from "../contract/envelope.js";
 import { issueOfTaskId } from "../contract/ids.js";
 
 type Payload = Record<string, unknown>;
@@ -78,7 +78,7 @@ function toInt(value: unknown): number | undefined {
  * The issue an event is about: the payload's `issue` (number or numeric string), else
  * `number` (legacy records), else the envelope's task id `issue:<n>`.
  */
-export function issueOf(event: StoredEvent): number | undefined {
+export function issueOf(event: FoldEvent): number | undefined {
   const issue = intField(event.payload, "issue", "number");
   if (issue !== undefined && issue > 0) return issue;
   return issueOfTaskId(event.taskId);

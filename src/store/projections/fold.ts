@@ -9,7 +9,7 @@
  * new rows; a property test holds them to it), so a caller that must keep an earlier state
  * intact copies its maps (not its rows) before folding on, or serialises it.
  */
-import type { StoredEvent } from "../contract/envelope.js";
+import type { FoldEvent } from "../contract/envelope.js";
 import { type AnyProjection, projectionNames, projections } from "./all.js";
 import { isRecord } from "./fields.js";
 import type { Projection } from "./projection.js";
@@ -29,7 +29,7 @@ export function emptyState(): LoopState {
  * event's sequence. An event whose sequence is not past `state.seq` was already folded (a
  * snapshot overlapping the events read after it) and changes nothing.
  */
-export function foldEvent(state: LoopState, event: StoredEvent): LoopState {
+export function foldEvent(state: LoopState, event: FoldEvent): LoopState {
   if (event.sequence <= state.seq) return state;
   for (const projection of projections) foldInto(state, projection, event);
   state.seq = event.sequence;
@@ -37,7 +37,7 @@ export function foldEvent(state: LoopState, event: StoredEvent): LoopState {
 }
 
 /** Folds events in order, in place (see `foldEvent`). */
-export function foldEvents(state: LoopState, events: Iterable<StoredEvent>): LoopState {
+export function foldEvents(state: LoopState, events: Iterable<FoldEvent>): LoopState {
   for (const event of events) foldEvent(state, event);
   return state;
 }
@@ -49,7 +49,7 @@ function rowsOf<P extends ProjectionName>(
   return state[projection.name] as Map<string, ProjectionRows[P]>;
 }
 
-function foldInto(state: LoopState, anyProjection: AnyProjection, event: StoredEvent): void {
+function foldInto(state: LoopState, anyProjection: AnyProjection, event: FoldEvent): void {
   // Widened once here so the body is written once for every projection.
   const projection = anyProjection as Projection<ProjectionName>;
   const keys = projection.route(event);

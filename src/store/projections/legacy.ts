@@ -5,11 +5,11 @@
  * reducers read events through `effectiveKind`, so a Python database folds like a
  * database our mirror wrote.
  */
-import type { StoredEvent } from "../contract/envelope.js";
+import type { FoldEvent } from "../contract/envelope.js";
 import { arrayField, head, stringField } from "./fields.js";
 
 /** The kind a reducer should treat the event as. */
-export function effectiveKind(event: StoredEvent): string {
+export function effectiveKind(event: FoldEvent): string {
   if (event.kind === "task.dispatched") {
     if (event.payload.legacy_kind !== "worker_session_transition") return event.kind;
     return transitionKind(stringField(event.payload, "new_state"));
@@ -32,18 +32,18 @@ function transitionKind(newState: string | undefined): string {
 }
 
 /** A watchdog that killed its worker: the attempt is over, whatever follows. */
-export function isWorkerKilledHeartbeat(event: StoredEvent): boolean {
+export function isWorkerKilledHeartbeat(event: FoldEvent): boolean {
   return event.payload.legacy_kind === "watchdog_worker_killed";
 }
 
 /** A legacy record saying the attempt ended merged (`status: "merged"` or a merged transition). */
-export function saysMerged(event: StoredEvent): boolean {
+export function saysMerged(event: FoldEvent): boolean {
   const status = stringField(event.payload, "status", "new_state");
   return status?.toLowerCase() === "merged";
 }
 
 /** Ours carry `reason`; legacy blocks carry `reasons` or only their legacy kind. */
-export function blockReasonOf(event: StoredEvent): string {
+export function blockReasonOf(event: FoldEvent): string {
   const p = event.payload;
   const reasons = arrayField(p, "reasons").filter((r) => typeof r === "string");
   const text =

@@ -11,7 +11,7 @@
  * else can write until it commits, so each touched row is read once and written once.
  */
 import type Database from "better-sqlite3";
-import type { StoredEvent } from "../contract/envelope.js";
+import type { FoldEvent, StoredEvent } from "../contract/envelope.js";
 import type { AppendObserver } from "../log/sqlite-event-log.js";
 import { type AnyProjection, projections as allProjections } from "./all.js";
 import type { Projection } from "./projection.js";
@@ -78,8 +78,8 @@ export class SqliteProjector implements AppendObserver {
     }
   }
 
-  private readRange(after: number, until: number): StoredEvent[] {
-    const out: StoredEvent[] = [];
+  private readRange(after: number, until: number): FoldEvent[] {
+    const out: FoldEvent[] = [];
     let cursor = after;
     while (cursor < until) {
       const inRange = this.options
@@ -87,12 +87,12 @@ export class SqliteProjector implements AppendObserver {
         .filter((e) => e.sequence <= until);
       if (inRange.length === 0) break;
       out.push(...inRange);
-      cursor = (inRange.at(-1) as StoredEvent).sequence;
+      cursor = (inRange.at(-1) as FoldEvent).sequence;
     }
     return out;
   }
 
-  private fold(bound: Bound, events: readonly StoredEvent[]): void {
+  private fold(bound: Bound, events: readonly FoldEvent[]): void {
     const last = events.at(-1);
     if (last === undefined) return;
     const cursors = bound.cursors();
@@ -127,7 +127,7 @@ export class SqliteProjector implements AppendObserver {
    * new row versions, unchanged ones keep theirs, and the manifest lists them in fold order.
    */
   private snapshotTables(bound: Bound, seq: number): void {
-    const manifest: Manifest = { version: 2, seq, rows: {} };
+    const manifest: Manifest = { seq, rows: {} };
     for (const { name } of this.projections) {
       const st = bound.tables.get(name) as TableStatements;
       for (const [key, json] of st.changedSinceSnapshot.all() as [string, string][]) {
@@ -242,7 +242,7 @@ class RowBatch {
     readonly cursor: number,
   ) {}
 
-  fold(event: StoredEvent): void {
+  fold(event: FoldEvent): void {
     if (event.sequence <= this.cursor) return;
     const keys = this.projection.route(event);
     for (const key of keys) {

@@ -6,17 +6,17 @@
  * Keeping the reducer per row (rather than over a whole map) makes a fold O(1) per event
  * and tells the materialiser exactly which rows changed.
  */
-import type { StoredEvent } from "../contract/envelope.js";
+import type { FoldEvent } from "../contract/envelope.js";
 import type { ProjectionName, ProjectionRows } from "./types.js";
 
 export interface Projection<P extends ProjectionName> {
   name: P;
   /** Keys of the rows this event changes; [] when it does not concern this projection. */
-  route(event: StoredEvent): readonly string[];
+  route(event: FoldEvent): readonly string[];
   /** Folds one event into one row. `undefined` in = no row yet; `undefined` out = delete the row. */
   reduce(
     row: ProjectionRows[P] | undefined,
-    event: StoredEvent,
+    event: FoldEvent,
     key: string,
   ): ProjectionRows[P] | undefined;
   /**

@@ -67,7 +67,9 @@ export function rebuildProjections(
         events += page.length;
         if (page.length < pageSize) break;
       }
-      writeTableState(db, projections, state, (row) => snapshots.storedId(row));
+      writeTableState(db, projections, state, (name, key, row) =>
+        snapshots.storedId(name, key, row),
+      );
       return { events, seq: state.seq, snapshots: taken };
     })
     .immediate();

@@ -16,7 +16,7 @@ import type { LoopState, ProjectionName } from "./types.js";
 export interface SeekerOptions {
   /** States kept for the next seek (default 32; they share rows, so each costs its maps). */
   cacheSize?: number;
-  /** While folding forward, keep a state every this many events (default 256). */
+  /** While folding forward, keep a state every this many events (default 1000). */
   checkpointEvery?: number;
 }
 
@@ -32,6 +32,8 @@ export function cloneState(state: LoopState): LoopState {
 }
 
 const pageSize = 2000;
+/** Checkpoints kept behind a seek's target (see `foldTo`). */
+const checkpointsKept = 2;
 
 export class StateSeeker {
   /** Private states by sequence; Map order = least recently used first. */
@@ -46,7 +48,7 @@ export class StateSeeker {
     options: SeekerOptions = {},
   ) {
     this.cacheSize = options.cacheSize ?? 32;
-    this.checkpointEvery = options.checkpointEvery ?? 256;
+    this.checkpointEvery = options.checkpointEvery ?? 1000;
   }
 
   /** The state after folding every event up to `seq` (clamped to [0, head]). */
@@ -88,9 +90,14 @@ export class StateSeeker {
     }
   }
 
-  /** Folds forward, keeping a copy every `checkpointEvery` events for stepping back. */
+  /**
+   * Folds forward, keeping a copy every `checkpointEvery` events for stepping back. Only
+   * the last few before the target are kept: a copy costs as much as folding hundreds of
+   * events, and copies far behind the target serve a later seek into that stretch only.
+   */
   private foldTo(state: LoopState, target: number): void {
-    let nextCheckpoint = state.seq + this.checkpointEvery;
+    const firstCheckpoint = target - checkpointsKept * this.checkpointEvery;
+    let nextCheckpoint = Math.max(state.seq + this.checkpointEvery, firstCheckpoint);
     while (state.seq < target) {
       const before = state.seq;
       const page = this.readEvents(state.seq, Math.min(pageSize, target - state.seq));

@@ -16,13 +16,13 @@
  */
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type Database from "better-sqlite3";
-import type { StoredEvent } from "../contract/envelope.js";
+import type { FoldEvent } from "../contract/envelope.js";
 import { projectionNames } from "./all.js";
 import { emptyState, foldEvent } from "./fold.js";
 import type { LoopState, ProjectionName } from "./types.js";
 
 /** Events after a sequence, oldest first, at most `limit` (the log's `since`). */
-export type EventSource = (after: number, limit: number) => StoredEvent[];
+export type EventSource = (after: number, limit: number) => FoldEvent[];
 
 export interface Snapshot {
   seq: number;
@@ -37,7 +37,6 @@ export interface SnapshotSource {
 
 /** Per projection, the rows in fold order as `[key, row id]`. */
 export interface Manifest {
-  version: 2;
   seq: number;
   rows: Partial<Record<ProjectionName, [string, number][]>>;
 }
@@ -63,18 +62,80 @@ export function snapshotTablesExist(db: Database.Database): boolean {
   return found === 2;
 }
 
+/** What leads the deflated bytes of a version 3 manifest (a version 2 one starts with `{`). */
+const MANIFEST_V3 = 0x33;
+
+/**
+ * A manifest is written every few thousand events and read on every seek, and holds every
+ * row of the state (thousands), so its encoding is binary: the keys as one JSON list, the
+ * ids as 32-bit integers. Layout before deflate: the byte 0x33, the header length (u32 LE),
+ * the header JSON (`{seq, counts, keys}`), zero padding to a multiple of 4, the ids.
+ */
 export function encodeManifest(manifest: Manifest): Buffer {
-  return deflateRawSync(Buffer.from(JSON.stringify(manifest), "utf8"), { level: 1 });
+  const counts: Partial<Record<ProjectionName, number>> = {};
+  const keys: string[] = [];
+  const ids: number[] = [];
+  for (const name of projectionNames) {
+    const entries = manifest.rows[name];
+    if (entries === undefined) continue;
+    counts[name] = entries.length;
+    for (const [key, id] of entries) {
+      keys.push(key);
+      ids.push(id);
+    }
+  }
+  const header = Buffer.from(JSON.stringify({ seq: manifest.seq, counts, keys }), "utf8");
+  const idsAt = align4(5 + header.length);
+  const bytes = Buffer.alloc(idsAt + 4 * ids.length);
+  bytes[0] = MANIFEST_V3;
+  bytes.writeUInt32LE(header.length, 1);
+  header.copy(bytes, 5);
+  for (let i = 0; i < ids.length; i++) bytes.writeUInt32LE(ids[i] as number, idsAt + 4 * i);
+  return deflateRawSync(bytes, { level: 1 });
 }
 
 /** Throws an Error naming the problem when the stored bytes are not a manifest. */
 export function decodeManifest(stored: unknown): Manifest {
   if (!Buffer.isBuffer(stored)) throw new Error("snapshot is not a deflated manifest");
-  const parsed = JSON.parse(inflateRawSync(stored).toString("utf8")) as Partial<Manifest>;
-  if (parsed.version !== 2 || typeof parsed.seq !== "number" || typeof parsed.rows !== "object") {
-    throw new Error("snapshot is not a version 2 manifest");
+  const bytes = inflateRawSync(stored);
+  if (bytes[0] !== MANIFEST_V3) return decodeJsonManifest(bytes);
+  const headerLength = bytes.readUInt32LE(1);
+  const header = JSON.parse(bytes.toString("utf8", 5, 5 + headerLength)) as {
+    seq?: unknown;
+    counts?: Partial<Record<ProjectionName, number>>;
+    keys?: unknown;
+  };
+  const { seq, counts, keys } = header;
+  if (typeof seq !== "number" || typeof counts !== "object" || !Array.isArray(keys)) {
+    throw new Error("snapshot manifest header is malformed");
   }
-  return parsed as Manifest;
+  const idsAt = align4(5 + headerLength);
+  if (bytes.length !== idsAt + 4 * keys.length) throw new Error("snapshot manifest is truncated");
+  const manifest: Manifest = { seq, rows: {} };
+  let at = 0;
+  for (const name of projectionNames) {
+    const count = counts[name];
+    if (count === undefined) continue;
+    const entries: [string, number][] = new Array(count);
+    for (let i = 0; i < count; i++, at++) {
+      entries[i] = [String(keys[at]), bytes.readUInt32LE(idsAt + 4 * at)];
+    }
+    manifest.rows[name] = entries;
+  }
+  return manifest;
+}
+
+/** The version 2 manifest (JSON), written before the binary one: still read. */
+function decodeJsonManifest(bytes: Buffer): Manifest {
+  const parsed = JSON.parse(bytes.toString("utf8")) as Partial<Manifest> & { version?: unknown };
+  if (parsed.version !== 2 || typeof parsed.seq !== "number" || typeof parsed.rows !== "object") {
+    throw new Error("snapshot is not a version 2 or 3 manifest");
+  }
+  return { seq: parsed.seq, rows: parsed.rows };
+}
+
+function align4(n: number): number {
+  return (n + 3) & ~3;
 }
 
 /** Default bound of the decoded-row cache, in characters of row JSON (about 3× in memory). */
@@ -202,39 +263,52 @@ export class TableSnapshots implements SnapshotSource {
 }
 
 /**
- * Snapshots of an in-memory fold (`rebuild`, or a state built from the tables): row ids are
- * remembered per row object, and a reducer returns a new object for every change, so a row
- * the fold did not touch since the last snapshot is neither stringified nor stored again.
+ * Snapshots of an in-memory fold (`rebuild`): a reducer returns a new object for every
+ * change, so a row whose object is the one stored under its key last time is unchanged and
+ * keeps its id: only changed rows are stringified and stored again.
  */
 export class FoldSnapshotWriter {
-  private readonly ids = new WeakMap<object, number>();
+  /** Per projection, the row object last stored under each key, and its id. */
+  private readonly stored = new Map<ProjectionName, Map<string, { row: object; id: number }>>();
 
   constructor(private readonly snapshots: TableSnapshots) {}
 
   write(state: LoopState): void {
-    const manifest: Manifest = { version: 2, seq: state.seq, rows: {} };
+    const manifest: Manifest = { seq: state.seq, rows: {} };
     for (const name of projectionNames) {
+      const rows = state[name] as Map<string, object>;
+      const stored = this.storedOf(name);
       const entries: [string, number][] = [];
-      for (const [key, row] of state[name] as Map<string, object>) {
-        entries.push([key, this.idOf(row)]);
+      for (const [key, row] of rows) {
+        let version = stored.get(key);
+        if (version?.row !== row) {
+          version = { row, id: this.snapshots.insertRow(JSON.stringify(row)) };
+          stored.set(key, version);
+        }
+        entries.push([key, version.id]);
       }
       manifest.rows[name] = entries;
+      // Keys the state dropped (evicted ticks, verdicts) would pile up over a long log.
+      if (stored.size > 2 * rows.size + 1000) {
+        for (const key of stored.keys()) if (!rows.has(key)) stored.delete(key);
+      }
     }
     this.snapshots.writeManifest(manifest);
   }
 
-  /** The id a row object was stored under by the last `write`, if it was. */
-  storedId(row: object): number | undefined {
-    return this.ids.get(row);
+  /** The id `row` was stored under by the last `write`, if it was. */
+  storedId(name: ProjectionName, key: string, row: object): number | undefined {
+    const version = this.stored.get(name)?.get(key);
+    return version?.row === row ? version.id : undefined;
   }
 
-  private idOf(row: object): number {
-    let id = this.ids.get(row);
-    if (id === undefined) {
-      id = this.snapshots.insertRow(JSON.stringify(row));
-      this.ids.set(row, id);
+  private storedOf(name: ProjectionName): Map<string, { row: object; id: number }> {
+    let stored = this.stored.get(name);
+    if (stored === undefined) {
+      stored = new Map();
+      this.stored.set(name, stored);
     }
-    return id;
+    return stored;
   }
 }
 

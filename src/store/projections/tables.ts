@@ -124,7 +124,7 @@ export function writeTableState(
   db: Database.Database,
   projections: readonly AnyProjection[],
   state: LoopState,
-  storedId: (row: object) => number | undefined,
+  storedId: (name: ProjectionName, key: string, row: object) => number | undefined,
 ): void {
   for (const { name } of projections) {
     const table = tableOf(name);
@@ -132,7 +132,7 @@ export function writeTableState(
     const insert = db.prepare(`INSERT INTO ${table} (key, ord, snap_id, json) VALUES (?, ?, ?, ?)`);
     let ord = 0;
     for (const [key, row] of state[name as ProjectionName] as Map<string, object>) {
-      insert.run(key, ++ord, storedId(row) ?? null, JSON.stringify(row));
+      insert.run(key, ++ord, storedId(name, key, row) ?? null, JSON.stringify(row));
     }
   }
   setCursors(db, projections, state.seq);

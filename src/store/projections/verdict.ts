@@ -4,7 +4,7 @@
  * `reasons` and `sev_counts`, and `critic_verdict_*` records name the outcome in their kind.
  * Shared by the tasks, verdicts and scorecard projections so they always agree.
  */
-import type { StoredEvent } from "../contract/envelope.js";
+import type { FoldEvent } from "../contract/envelope.js";
 import {
   type Finding,
   findingCategorySchema,
@@ -31,7 +31,7 @@ const maxText = 2000;
 const severities = new Set<string>(severitySchema.options);
 const categories = new Set<string>(findingCategorySchema.options);
 
-export function verdictOf(event: StoredEvent, issue: number, attempt: number): VerdictRow {
+export function verdictOf(event: FoldEvent, issue: number, attempt: number): VerdictRow {
   const payload = event.payload;
   const findings = findingsOf(arrayField(payload, "findings"));
   const sevCounts = sevCountsOf(recordField(payload, "sev_counts"), findings);
@@ -58,7 +58,7 @@ export function verdictOf(event: StoredEvent, issue: number, attempt: number): V
 }
 
 /** Whether a `critique.issued` blocks, without building the whole row. */
-export function isBlockingVerdict(event: StoredEvent): boolean {
+export function isBlockingVerdict(event: FoldEvent): boolean {
   const stated = booleanField(event.payload, "blocking");
   if (stated !== undefined) return stated;
   const raw = recordField(event.payload, "sev_counts");
@@ -76,7 +76,7 @@ const legacyOutcomes = new Map([
   ["critic_verdict_unknown", "error"],
 ]);
 
-function overallOf(event: StoredEvent): string {
+function overallOf(event: FoldEvent): string {
   const payload = event.payload;
   const named =
     stringField(payload, "overall", "verdict") ??
@@ -87,7 +87,7 @@ function overallOf(event: StoredEvent): string {
 }
 
 /** EVENTS.md's blocking rule, as far as the event tells (no diff size, no config here). */
-function isBlocking(event: StoredEvent, overall: string, counts: SevCounts): boolean {
+function isBlocking(event: FoldEvent, overall: string, counts: SevCounts): boolean {
   if (event.payload.legacy_kind === "critic_verdict_blocked") return true;
   if (overall === "block" || overall === "blocked" || overall === "error") return true;
   return counts.sev1 > 0 || (overall === "request_changes" && counts.sev2 > 0);

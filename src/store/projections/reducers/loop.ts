@@ -5,7 +5,7 @@
  * A halt is shown as `halted` with its mode; whether workers are still draining is the
  * workers projection's business (the UI combines the two), since one row cannot know it.
  */
-import type { StoredEvent } from "../../contract/envelope.js";
+import type { FoldEvent } from "../../contract/envelope.js";
 import { intField, numberField, stringField } from "../fields.js";
 import type { Projection } from "../projection.js";
 import type { AnsweredControl, LoopRow, PendingControl } from "../types.js";
@@ -64,7 +64,7 @@ function copyLoop(row: LoopRow): LoopRow {
 }
 
 /** Updates the fresh copy `row` in place. */
-function apply(row: LoopRow, event: StoredEvent): void {
+function apply(row: LoopRow, event: FoldEvent): void {
   const payload = event.payload;
   switch (event.kind) {
     case "loop.started":
@@ -111,7 +111,7 @@ function apply(row: LoopRow, event: StoredEvent): void {
   }
 }
 
-function started(row: LoopRow, event: StoredEvent): void {
+function started(row: LoopRow, event: FoldEvent): void {
   const p = event.payload;
   row.status = "running";
   row.haltReason = undefined;
@@ -140,7 +140,7 @@ function haltModeOf(mode: unknown): LoopRow["haltMode"] {
   return mode === "drain" || mode === "now" ? mode : undefined;
 }
 
-function requested(row: LoopRow, event: StoredEvent): void {
+function requested(row: LoopRow, event: FoldEvent): void {
   const p = event.payload;
   const requestId = stringField(p, "request_id");
   if (requestId === undefined) return;
@@ -160,7 +160,7 @@ function requested(row: LoopRow, event: StoredEvent): void {
   row.pendingControls = controls;
 }
 
-function applied(row: LoopRow, event: StoredEvent): void {
+function applied(row: LoopRow, event: FoldEvent): void {
   const p = event.payload;
   const requestId = stringField(p, "request_id");
   if (requestId === undefined) return;
@@ -185,7 +185,7 @@ function applied(row: LoopRow, event: StoredEvent): void {
 }
 
 /** An answer to a request this fold never saw (e.g. written by hand): built from the answer. */
-function unseenRequest(event: StoredEvent, requestId: string): PendingControl {
+function unseenRequest(event: FoldEvent, requestId: string): PendingControl {
   return {
     requestId,
     command: stringField(event.payload, "command") ?? "unknown",

@@ -2,7 +2,7 @@
  * One row per pull request, keyed by its number (or its URL when a legacy record gives
  * only a URL without one): opened, platform checks, merged or blocked.
  */
-import type { StoredEvent } from "../../contract/envelope.js";
+import type { FoldEvent } from "../../contract/envelope.js";
 import { arrayField, booleanField, head, isRecord, issueOf, prOf, stringField } from "../fields.js";
 import { blockReasonOf, effectiveKind } from "../legacy.js";
 import type { Projection } from "../projection.js";
@@ -51,7 +51,7 @@ export const prsProjection: Projection<"prs"> = {
   },
 };
 
-function opened(row: PrRow, event: StoredEvent): void {
+function opened(row: PrRow, event: FoldEvent): void {
   const p = event.payload;
   row.openedAt ??= event.occurredAt;
   if (row.state !== "merged") {
@@ -64,7 +64,7 @@ function opened(row: PrRow, event: StoredEvent): void {
   if (draft !== undefined) row.draft = draft;
 }
 
-function checksChanged(row: PrRow, event: StoredEvent): void {
+function checksChanged(row: PrRow, event: FoldEvent): void {
   const state = event.payload.state;
   if (state === "pending" || state === "passing" || state === "failing") row.checksState = state;
   const checks: PrRow["checks"] = [];

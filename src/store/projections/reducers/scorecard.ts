@@ -8,7 +8,7 @@
  * task leaves when it completes; and the latest merges, so legacy logs that report one
  * merge several times (automerge record, tick outcome, session transition) count it once.
  */
-import type { StoredEvent } from "../../contract/envelope.js";
+import type { FoldEvent } from "../../contract/envelope.js";
 import { addFinite, attemptOf, issueOf, msBetween, numberField } from "../fields.js";
 import { effectiveKind, saysMerged } from "../legacy.js";
 import type { Projection } from "../projection.js";
@@ -72,7 +72,7 @@ function copyScorecard(row: ScorecardRow): ScorecardRow {
   };
 }
 
-type Step = (row: ScorecardRow, event: StoredEvent, issue: number) => void;
+type Step = (row: ScorecardRow, event: FoldEvent, issue: number) => void;
 
 /** What each kind does to the fresh copy of the row (its lists are replaced, never mutated). */
 const steps = new Map<string, Step>([
@@ -85,11 +85,11 @@ const steps = new Map<string, Step>([
   ["task.compensated", (row, event, issue) => ended(row, event, issue, false)],
 ]);
 
-function planned(row: ScorecardRow, event: StoredEvent, issue: number): void {
+function planned(row: ScorecardRow, event: FoldEvent, issue: number): void {
   if (findMark(row, issue) === undefined) editMark(row, issue, event);
 }
 
-function dispatched(row: ScorecardRow, event: StoredEvent, issue: number): void {
+function dispatched(row: ScorecardRow, event: FoldEvent, issue: number): void {
   const mark = editMark(row, issue, event);
   const explicit = attemptOf(event.payload);
   // Ours number attempts; a legacy dispatch while the attempt runs is that attempt going on.
@@ -104,7 +104,7 @@ function dispatched(row: ScorecardRow, event: StoredEvent, issue: number): void 
     row.recentMerges = row.recentMerges.filter((i) => i !== issue);
 }
 
-function critiqued(row: ScorecardRow, event: StoredEvent, issue: number): void {
+function critiqued(row: ScorecardRow, event: FoldEvent, issue: number): void {
   if (findMark(row, issue)?.critiqued) return;
   const mark = editMark(row, issue, event);
   mark.critiqued = true;
@@ -113,7 +113,7 @@ function critiqued(row: ScorecardRow, event: StoredEvent, issue: number): void {
 }
 
 /** Counts a merge once, with its lead time when the task was seen before. */
-function countMerge(row: ScorecardRow, event: StoredEvent, issue: number): void {
+function countMerge(row: ScorecardRow, event: FoldEvent, issue: number): void {
   if (row.recentMerges.includes(issue)) return;
   row.merged += 1;
   const recent = row.recentMerges.slice(-(maxRecentMerges - 1));
@@ -129,7 +129,7 @@ function countMerge(row: ScorecardRow, event: StoredEvent, issue: number): void 
   editMark(row, issue, event).merged = true;
 }
 
-function completed(row: ScorecardRow, event: StoredEvent, issue: number): void {
+function completed(row: ScorecardRow, event: FoldEvent, issue: number): void {
   if (saysMerged(event)) countMerge(row, event, issue);
   const cost = finalCost(event);
   row.costUsdTotal = addFinite(row.costUsdTotal, cost);
@@ -141,14 +141,14 @@ function completed(row: ScorecardRow, event: StoredEvent, issue: number): void {
   if (mark !== undefined) dropMark(row, issue);
 }
 
-function ended(row: ScorecardRow, event: StoredEvent, issue: number, failed: boolean): void {
+function ended(row: ScorecardRow, event: FoldEvent, issue: number, failed: boolean): void {
   row.costUsdTotal = addFinite(row.costUsdTotal, finalCost(event));
   if (!findMark(row, issue)?.running) return; // not running: the same end reported twice
   editMark(row, issue, event).running = false;
   if (failed) row.failedAttempts += 1;
 }
 
-function finalCost(event: StoredEvent): number | undefined {
+function finalCost(event: FoldEvent): number | undefined {
   const cost = numberField(event.payload, "cost_usd", "total_cost_usd");
   return cost !== undefined && cost >= 0 ? cost : undefined;
 }
@@ -181,7 +181,7 @@ function dropMark(row: ScorecardRow, issue: number): void {
  * The issue's mark as a fresh copy in a fresh bucket on `row`, for the caller to change;
  * created (first seen now) when missing, dropping the bucket's oldest past its bound.
  */
-function editMark(row: ScorecardRow, issue: number, event: StoredEvent): ScorecardTaskMark {
+function editMark(row: ScorecardRow, issue: number, event: FoldEvent): ScorecardTaskMark {
   const bucket = row.openTasks[issue % bucketCount] ?? [];
   for (let i = bucket.length - 1; i >= 0; i--) {
     const found = bucket[i];

@@ -8,7 +8,7 @@
  * they apply to the latest attempt, and a dispatch while that attempt still runs is the
  * same attempt (the Python runner reports every session transition as a dispatch).
  */
-import type { StoredEvent } from "../../contract/envelope.js";
+import type { FoldEvent } from "../../contract/envelope.js";
 import {
   addFinite,
   arrayField,
@@ -58,7 +58,7 @@ export const tasksProjection: Projection<"tasks"> = {
   },
 };
 
-function newTask(issue: number, event: StoredEvent): TaskRow {
+function newTask(issue: number, event: FoldEvent): TaskRow {
   return {
     issue,
     labels: [],
@@ -132,7 +132,7 @@ function copyAttempt(attempt: AttemptRow): AttemptRow {
   };
 }
 
-type Step = (row: TaskRow, event: StoredEvent) => void;
+type Step = (row: TaskRow, event: FoldEvent) => void;
 
 /** What each kind does to the fresh copy of the row (its attempts array is replaced, never mutated). */
 const steps = new Map<string, Step>([
@@ -150,7 +150,7 @@ const steps = new Map<string, Step>([
   ["task.compensated", compensated],
 ]);
 
-function planned(row: TaskRow, event: StoredEvent): void {
+function planned(row: TaskRow, event: FoldEvent): void {
   const p = event.payload;
   setTitle(row, p);
   const labels = arrayField(p, "labels");
@@ -167,7 +167,7 @@ function planned(row: TaskRow, event: StoredEvent): void {
   if (!activeStatuses.has(row.status)) row.status = "planned";
 }
 
-function skipped(row: TaskRow, event: StoredEvent): void {
+function skipped(row: TaskRow, event: FoldEvent): void {
   const reason = head(stringField(event.payload, "reason"), 200) ?? "unknown";
   row.skipReason = reason;
   if (reason === "in_flight") return;
@@ -181,7 +181,7 @@ function skipped(row: TaskRow, event: StoredEvent): void {
   } else row.status = "skipped";
 }
 
-function dispatched(row: TaskRow, event: StoredEvent): void {
+function dispatched(row: TaskRow, event: FoldEvent): void {
   const p = event.payload;
   const explicit = attemptOf(p);
   const last = row.attempts.at(-1);
@@ -207,7 +207,7 @@ function dispatched(row: TaskRow, event: StoredEvent): void {
   }
 }
 
-function heartbeat(row: TaskRow, event: StoredEvent): void {
+function heartbeat(row: TaskRow, event: FoldEvent): void {
   const p = event.payload;
   // A heartbeat never starts an attempt: a late one must not bring an ended worker back.
   const attempt = editAttempt(row, attemptOf(p), event, false);
@@ -222,7 +222,7 @@ function heartbeat(row: TaskRow, event: StoredEvent): void {
   if (cost !== undefined && cost >= 0) attempt.costUsd = cost;
 }
 
-function checksCompleted(row: TaskRow, event: StoredEvent): void {
+function checksCompleted(row: TaskRow, event: FoldEvent): void {
   const p = event.payload;
   const attempt = editAttempt(row, attemptOf(p), event, true);
   if (attempt === undefined) return;
@@ -246,7 +246,7 @@ function checkResultOf(item: Record<string, unknown>): CheckResultRow {
   };
 }
 
-function critiqueIssued(row: TaskRow, event: StoredEvent): void {
+function critiqueIssued(row: TaskRow, event: FoldEvent): void {
   const attempt = editAttempt(row, attemptOf(event.payload), event, true);
   if (attempt === undefined) return;
   const verdict = verdictOf(event, row.issue, attempt.attempt);
@@ -256,7 +256,7 @@ function critiqueIssued(row: TaskRow, event: StoredEvent): void {
   reachPhase(row, attempt, "critic", "critic");
 }
 
-function prOpened(row: TaskRow, event: StoredEvent): void {
+function prOpened(row: TaskRow, event: FoldEvent): void {
   const pr = prOf(event.payload);
   if (pr?.number !== undefined) row.pr = pr.number;
   if (pr?.url !== undefined) row.prUrl = head(pr.url, 500);
@@ -267,7 +267,7 @@ function prOpened(row: TaskRow, event: StoredEvent): void {
 }
 
 /** A merge is final: it holds whatever the attempt's outcome, and whichever record came first. */
-function prMerged(row: TaskRow, event: StoredEvent): void {
+function prMerged(row: TaskRow, event: FoldEvent): void {
   const pr = prOf(event.payload);
   if (pr?.number !== undefined) row.pr = pr.number;
   if (pr?.url !== undefined) row.prUrl = head(pr.url, 500);
@@ -280,7 +280,7 @@ function prMerged(row: TaskRow, event: StoredEvent): void {
   row.completedAt = event.occurredAt;
 }
 
-function mergeBlocked(row: TaskRow, event: StoredEvent): void {
+function mergeBlocked(row: TaskRow, event: FoldEvent): void {
   const reason = blockReasonOf(event);
   row.lastReason = reason;
   if (row.status === "merged") return;
@@ -288,7 +288,7 @@ function mergeBlocked(row: TaskRow, event: StoredEvent): void {
   else if (/max.?attempts|loop:blocked/i.test(reason)) row.status = "blocked";
 }
 
-function completed(row: TaskRow, event: StoredEvent): void {
+function completed(row: TaskRow, event: FoldEvent): void {
   const p = event.payload;
   const attempt = editAttempt(row, attemptOf(p), event, true);
   if (attempt?.outcome === "completed") return; // the same end reported twice (legacy)
@@ -311,7 +311,7 @@ function completed(row: TaskRow, event: StoredEvent): void {
   }
 }
 
-function failed(row: TaskRow, event: StoredEvent): void {
+function failed(row: TaskRow, event: FoldEvent): void {
   const p = event.payload;
   const attempt = editAttempt(row, attemptOf(p), event, true);
   if (attempt?.outcome === "failed") return; // the same end reported twice (legacy)
@@ -336,7 +336,7 @@ function failed(row: TaskRow, event: StoredEvent): void {
   if (row.status !== "merged" && !stickyStatuses.has(row.status)) row.status = "failed";
 }
 
-function compensated(row: TaskRow, event: StoredEvent): void {
+function compensated(row: TaskRow, event: FoldEvent): void {
   const p = event.payload;
   const action = head(stringField(p, "action", "status", "legacy_kind"), 200) ?? "compensated";
   row.lastReason = action;
@@ -356,7 +356,7 @@ function finalCost(payload: Record<string, unknown>): number | undefined {
   return cost !== undefined && cost >= 0 ? cost : undefined;
 }
 
-function endAttempt(attempt: AttemptRow, event: StoredEvent, outcome: AttemptRow["outcome"]): void {
+function endAttempt(attempt: AttemptRow, event: FoldEvent, outcome: AttemptRow["outcome"]): void {
   attempt.outcome = outcome;
   attempt.endedAt = event.occurredAt;
   attempt.endSeq = event.sequence;
@@ -373,7 +373,7 @@ function endAttempt(attempt: AttemptRow, event: StoredEvent, outcome: AttemptRow
 function editAttempt(
   row: TaskRow,
   number: number | undefined,
-  event: StoredEvent,
+  event: FoldEvent,
   create: boolean,
 ): AttemptRow | undefined {
   const attempts = row.attempts;

@@ -3,7 +3,7 @@
  * newest ticks are kept. `run` separates the ticks of different Python runner processes,
  * whose tick counters all restart at 0 (the legacy mirror puts it in tick payloads).
  */
-import type { StoredEvent } from "../../contract/envelope.js";
+import type { FoldEvent } from "../../contract/envelope.js";
 import { arrayField, durationMsOf, intField, isRecord, msBetween, stringField } from "../fields.js";
 import type { Projection } from "../projection.js";
 import type { TickRow } from "../types.js";
@@ -46,7 +46,7 @@ export const ticksProjection: Projection<"ticks"> = {
 };
 
 /** The payload's `tick`, else the saga id `tick:<n>`. */
-function tickOf(event: StoredEvent): number | undefined {
+function tickOf(event: FoldEvent): number | undefined {
   const tick = intField(event.payload, "tick");
   if (tick !== undefined) return tick;
   const saga = /^tick:(\d{1,15})$/.exec(event.sagaId ?? "");

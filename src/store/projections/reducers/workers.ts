@@ -5,7 +5,7 @@
  * Legacy records carry no attempt number: a legacy worker is keyed `<issue>:0` from its
  * dispatch to its end.
  */
-import type { StoredEvent } from "../../contract/envelope.js";
+import type { FoldEvent } from "../../contract/envelope.js";
 import { attemptOf, head, intField, issueOf, numberField, stringField } from "../fields.js";
 import { effectiveKind, isWorkerKilledHeartbeat } from "../legacy.js";
 import { furthestPhase } from "../phases.js";
@@ -64,7 +64,7 @@ function reach(row: WorkerRow, phase: WorkerRow["phase"]): WorkerRow {
   return next;
 }
 
-function dispatched(row: WorkerRow | undefined, event: StoredEvent, key: string): WorkerRow {
+function dispatched(row: WorkerRow | undefined, event: FoldEvent, key: string): WorkerRow {
   const p = event.payload;
   const next: WorkerRow = row
     ? copyWorker(row)
@@ -84,7 +84,7 @@ function dispatched(row: WorkerRow | undefined, event: StoredEvent, key: string)
   return next;
 }
 
-function heartbeat(row: WorkerRow, event: StoredEvent): WorkerRow {
+function heartbeat(row: WorkerRow, event: FoldEvent): WorkerRow {
   const p = event.payload;
   const next = copyWorker(row);
   next.lastHeartbeatAt = event.occurredAt;
@@ -104,7 +104,7 @@ function heartbeat(row: WorkerRow, event: StoredEvent): WorkerRow {
 }
 
 /** A durable tool observation names the tool in use (when `durable_observations` is on). */
-function observed(row: WorkerRow, event: StoredEvent): WorkerRow {
+function observed(row: WorkerRow, event: FoldEvent): WorkerRow {
   if (event.payload.what !== "tool") return row;
   const summary = stringField(event.payload, "summary");
   return summary === undefined ? row : { ...row, lastTool: head(summary, 200) };
