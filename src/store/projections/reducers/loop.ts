@@ -81,12 +81,16 @@ function apply(row: LoopRow, event: FoldEvent): void {
       row.haltReason = undefined;
       row.haltMode = undefined;
       return;
-    case "loop.stopped":
+    case "loop.stopped": {
       row.status = "stopped";
-      row.haltReason = stringField(payload, "reason") ?? "unknown";
+      // The reason is one of a fixed few; the detail says which case ("backlog idle").
+      const detail = stringField(payload, "detail");
+      const reason = stringField(payload, "reason") ?? "unknown";
+      row.haltReason = detail === undefined ? reason : `${reason}: ${detail}`;
       row.haltMode = undefined;
       setTick(row, payload);
       return;
+    }
     case "tick.started":
       // A halt without a mode is a legacy runner stopping: a later tick means it runs again.
       if (

@@ -60,6 +60,11 @@ describe("loop projection", () => {
       ev("loop.stopped", { reason: "max_ticks", tick: 12 }),
     ]);
     expect(stopped).toMatchObject({ status: "stopped", haltReason: "max_ticks", tick: 12 });
+    const idle = loopAfter((ev) => [
+      ev("loop.started", started),
+      ev("loop.stopped", { reason: "max_ticks", tick: 5, detail: "backlog idle" }),
+    ]);
+    expect(idle.haltReason).toBe("max_ticks: backlog idle");
   });
 
   it("keeps an engine halt through later ticks (drain: ticks run, no new work)", () => {
