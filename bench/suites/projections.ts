@@ -164,7 +164,7 @@ function seekFigures(
   log: (m: string) => void,
 ): BenchFigure[] {
   const figures: BenchFigure[] = [];
-  for (const every of [2000, 5000, 10_000]) {
+  for (const every of [1000, 2000, 5000]) {
     const writer = openStore(path, { mode: "writer", snapshotEvery: every });
     let start = process.hrtime.bigint();
     const { snapshots } = writer.rebuild();

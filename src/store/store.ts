@@ -36,7 +36,7 @@ import {
 import type { LoopState } from "./projections/types.js";
 
 /** Events between snapshots; chosen by `bench/suites/projections.ts` (see its notes). */
-export const DEFAULT_SNAPSHOT_EVERY = 5000;
+export const DEFAULT_SNAPSHOT_EVERY = 2000;
 
 export interface OpenStoreOptions {
   mode: OpenMode;

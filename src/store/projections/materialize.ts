@@ -131,7 +131,7 @@ export class SqliteProjector implements AppendObserver {
     for (const { name } of this.projections) {
       const st = bound.tables.get(name) as TableStatements;
       for (const [key, json] of st.changedSinceSnapshot.all() as [string, string][]) {
-        st.setSnapshotId.run(bound.snapshots.insertRow(json), key);
+        st.setSnapshotId.run(bound.snapshots.storeRow(name, json), key);
       }
       manifest.rows[name] = st.manifestRows.all() as [string, number][];
     }
