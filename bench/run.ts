@@ -60,7 +60,9 @@ const resultsFile = new URL("../../bench/results.json", import.meta.url);
 function merged(): { suite: string }[] {
   const fresh = results.map((r) => ({ ...r, at: new Date().toISOString(), scale }));
   if (!only || !existsSync(resultsFile)) return fresh;
-  const previous = JSON.parse(readFileSync(resultsFile, "utf8")) as { results?: { suite: string }[] };
+  const previous = JSON.parse(readFileSync(resultsFile, "utf8")) as {
+    results?: { suite: string }[];
+  };
   const kept = (previous.results ?? []).filter((r) => !fresh.some((f) => f.suite === r.suite));
   const order = (suites as BenchSuite[]).map((s) => s.name);
   return [...kept, ...fresh].sort((a, b) => order.indexOf(a.suite) - order.indexOf(b.suite));
