@@ -59,7 +59,7 @@ export function startEngine(loaded: LoadedConfig, options: StartOptions): Starte
           service: "github",
         }),
     });
-  const store = openStore(paths.eventsDb, { mode: "writer", clock });
+  const store = openStore(paths.eventsDb, { mode: "writer", clock, checkpoints: "caller" });
   const stream = new JsonlWriter(paths.eventsJsonl, { clock });
   let engine: Engine | undefined;
   emitter = new Emitter(store.log, stream, clock, () => engine?.refresh(), report);

@@ -32,6 +32,27 @@ export function redact(text: string, extraSecrets: readonly string[] = envSecret
   return out;
 }
 
+/**
+ * Every pattern in one case-insensitive scan. A superset of what they match (`i` only
+ * widens a pattern), which is all a yes/no test needs.
+ */
+const anyPattern = new RegExp(patterns.map((p) => `(?:${p.source})`).join("|"), "i");
+
+/**
+ * Whether `redact(text, extraSecrets)` could change `text`: one scan and no copies, for
+ * callers that redact only what needs it. Never false when redact would replace
+ * something; rarely true when it would not (e.g. a token in lower case).
+ */
+export function mayHoldSecret(
+  text: string,
+  extraSecrets: readonly string[] = envSecrets(),
+): boolean {
+  return (
+    anyPattern.test(text) ||
+    extraSecrets.some((secret) => secret.length >= 8 && text.includes(secret))
+  );
+}
+
 const REFRESH_MS = 1000;
 let cached: { env: NodeJS.ProcessEnv; at: number; values: string[] } | undefined;
 

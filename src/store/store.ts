@@ -43,6 +43,11 @@ export interface OpenStoreOptions {
   clock?: Clock;
   snapshotEvery?: number;
   busyTimeoutMs?: number;
+  /**
+   * Writer only. "caller": no checkpoint runs inside an append; the caller runs
+   * `checkpoint()` often (the engine, once a second). Default "automatic".
+   */
+  checkpoints?: "automatic" | "caller";
 }
 
 export interface Store {
@@ -60,6 +65,8 @@ export interface Store {
   verify(): VerifyReport;
   /** Changes whenever another connection commits (`PRAGMA data_version`). */
   dataVersion(): number;
+  /** Copies what the WAL holds into the database file, without waiting for readers. */
+  checkpoint(): void;
   close(): void;
 }
 
@@ -89,10 +96,11 @@ export function openStore(dbPath: string, options: OpenStoreOptions): Store {
   try {
     if (options.mode === "writer" && projector) {
       // Projections double the pages an append writes (~15 instead of ~7), so the default
-      // checkpoint every 1000 pages fell on ~1.5% of appends (~4 ms each, mostly fsync):
-      // at 4000 pages they are ~0.4% and single-append p99 stays under 1 ms
-      // (bench/suites/projections.ts). The WAL file stays under ~16 MB.
-      db.pragma("wal_autocheckpoint = 4000");
+      // checkpoint every 1000 pages fell on ~1.5% of appends (~4 ms each, mostly fsync).
+      // The engine checkpoints between appends itself (`checkpoint`), so none lands inside
+      // one; other writers (mirror, rebuild) checkpoint automatically, every 4000 pages
+      // (the WAL stays under ~16 MB).
+      db.pragma(`wal_autocheckpoint = ${options.checkpoints === "caller" ? 0 : 4000}`);
       ensureProjectionTables(db, projections);
       ensureSnapshotTables(db);
       // Cursors that disagree mean a projection was added: its snapshots must be redone
@@ -162,6 +170,10 @@ class SqliteStore implements Store {
 
   dataVersion(): number {
     return this.log.dataVersion();
+  }
+
+  checkpoint(): void {
+    this.db.pragma("wal_checkpoint(PASSIVE)");
   }
 
   close(): void {

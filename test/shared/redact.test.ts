@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { envSecrets, redact } from "../../src/shared/redact.js";
+import { envSecrets, mayHoldSecret, redact } from "../../src/shared/redact.js";
 
 describe("redact", () => {
   it("replaces well-known token shapes", () => {
@@ -55,5 +55,45 @@ describe("redact", () => {
         },
       ),
     );
+  });
+});
+
+describe("mayHoldSecret", () => {
+  /** Text with token shapes (whole, cut short, other case) among ordinary words and separators. */
+  const fragment = fc.oneof(
+    fc.string({ maxLength: 12 }),
+    fc.constantFrom(" ", "\n", "\t", "\u0000", '"', "/", ":", "@", "=", "é"),
+    fc
+      .tuple(
+        fc.constantFrom("ghp_", "gho_", "github_pat_", "sk-ant-", "sk-", "sk-proj-", "xoxb-"),
+        fc.stringMatching(/^[A-Za-z0-9_-]{0,40}$/),
+      )
+      .map(([prefix, body]) => prefix + body),
+    fc.stringMatching(/^AKIA[0-9A-Z]{10,20}$/),
+    fc.stringMatching(/^[Bb]earer\s{1,2}[A-Za-z0-9._~+/-]{10,24}=*$/),
+    fc.stringMatching(/^https?:\/\/[a-z-]{1,8}:[^@\s]{4,12}@[a-z.]{1,8}$/),
+  );
+  const text = fc.array(fragment, { maxLength: 8 }).map((parts) => parts.join(""));
+
+  it("is true whenever redact would replace something", () => {
+    fc.assert(
+      fc.property(
+        text,
+        fc.array(fc.string({ minLength: 6, maxLength: 12 }), { maxLength: 2 }),
+        (t, secrets) => {
+          const withSecret = secrets.length > 0 ? `${t}${secrets[0]}${t}` : t;
+          for (const s of [t, withSecret]) {
+            if (redact(s, secrets) !== s) expect(mayHoldSecret(s, secrets)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("is false for ordinary text", () => {
+    expect(mayHoldSecret("npm test -- --run src/parser.test.ts (3)", [])).toBe(false);
+    expect(mayHoldSecret("https://github.com/acme/app/pull/12", ["hunter2hunter2"])).toBe(false);
+    expect(mayHoldSecret("key hunter2hunter2 leaked", ["hunter2hunter2"])).toBe(true);
   });
 });

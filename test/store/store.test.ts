@@ -256,3 +256,34 @@ describe("an observer appending operator commands while the engine appends", () 
     engine.close();
   });
 });
+
+describe("checkpoints", () => {
+  /** Frames in the WAL, and how many a checkpoint that waits for no reader copied back. */
+  const walFrames = (store: Store) =>
+    (store.db.pragma("wal_checkpoint(PASSIVE)") as { log: number; checkpointed: number }[])[0] as {
+      log: number;
+      checkpointed: number;
+    };
+
+  it("run inside appends by default, and only when asked for with checkpoints: caller", () => {
+    const inputs = engineEvents(3000, { seed: 12, issues: 40 });
+    const automatic = openStore(join(dir, "auto.db"), { mode: "writer" });
+    const caller = openStore(join(dir, "caller.db"), { mode: "writer", checkpoints: "caller" });
+    // The same single appends: the automatic store copies its WAL back every 4000 pages.
+    for (const input of inputs) {
+      automatic.log.append(input);
+      caller.log.append(input);
+    }
+    expect(automatic.db.pragma("wal_autocheckpoint", { simple: true })).toBe(4000);
+    expect(caller.db.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+    const callerWal = walFrames(caller);
+    const automaticWal = walFrames(automatic);
+    // Nothing was copied back while appending: the caller's WAL holds every frame written.
+    expect(callerWal.log).toBeGreaterThan(automaticWal.log);
+    expect(callerWal.checkpointed).toBe(callerWal.log);
+    caller.checkpoint();
+    expect(stateEntries(caller.readState())).toEqual(stateEntries(automatic.readState()));
+    automatic.close();
+    caller.close();
+  });
+});

@@ -81,6 +81,8 @@ export class Engine {
     acquireWriterLock(this.store.db, { ...this.holder, now: ctx.clock.now() });
     const lockBeat = setInterval(() => this.beatLock(), 5_000);
     const poll = setInterval(() => this.pollControls(), options.controlPollMs ?? 100);
+    // Between appends, never inside one (start.ts opens the store with checkpoints: "caller").
+    const checkpoint = setInterval(() => this.store.checkpoint(), 1_000);
     try {
       this.announce();
       const bootQueue = new SqliteQueue(
@@ -98,6 +100,8 @@ export class Engine {
       clearInterval(poll);
       await this.drain();
       this.finish();
+      clearInterval(checkpoint);
+      this.store.checkpoint();
       clearInterval(lockBeat);
       releaseWriterLock(this.store.db, { ...this.holder, now: ctx.clock.now() });
     }

@@ -5,7 +5,6 @@
  * holds a whole large file as one buffer or string.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { emptyBatch, type JsonlBatch, JsonlLineParser } from "./line-parser.js";
 
 export type { JsonlBatch, JsonlRecord, MalformedLine } from "./line-parser.js";
@@ -72,19 +71,21 @@ export function readJsonlFile(path: string, options: JsonlReadOptions = {}): Jso
 /**
  * Reads a file in chunks, yielding what each chunk completed, so a 200 MB file never needs
  * 200 MB in memory at once. Each result's `endOffset` is the resume point so far.
+ * Synchronous like the other readers (`for await` takes it too), so a caller can keep one
+ * SQLite transaction open across chunks: the legacy mirror commits every few dozen.
  */
-export async function* streamJsonlFile(
+export function* streamJsonlFile(
   path: string,
   options: JsonlReadOptions & { chunkBytes?: number } = {},
-): AsyncGenerator<JsonlReadResult> {
+): Generator<JsonlReadResult> {
   const fromOffset = options.fromOffset ?? 0;
   const parser = newParser(fromOffset, options);
-  const handle = await open(path, "r");
+  const fd = openSync(path, "r");
   try {
     const chunk = Buffer.allocUnsafe(options.chunkBytes ?? CHUNK_BYTES);
     let position = fromOffset;
     for (;;) {
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+      const bytesRead = readSync(fd, chunk, 0, chunk.length, position);
       if (bytesRead === 0) break;
       position += bytesRead;
       const out = emptyBatch();
@@ -94,7 +95,7 @@ export async function* streamJsonlFile(
       }
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   const out = emptyBatch();
   if (!options.holdPartialLine) parser.end(out);

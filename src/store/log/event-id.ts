@@ -7,19 +7,26 @@
  */
 import { randomBytes } from "node:crypto";
 
-const RANDOM_BYTES = 10;
+const RANDOM_HEX = 20;
 const IDS_PER_DRAW = 4096;
 
-let pool = Buffer.alloc(0);
+/** Random bytes drawn in bulk and hex-encoded once: each id takes the next 20 characters. */
+let pool = "";
 let offset = 0;
+/** The time part, formatted once per millisecond (a batch of appends shares a few). */
+let lastMs = Number.NaN;
+let timeHex = "";
 
 export function newEventId(nowMs: number = Date.now()): string {
-  if (offset + RANDOM_BYTES > pool.length) {
-    pool = randomBytes(RANDOM_BYTES * IDS_PER_DRAW);
+  if (offset + RANDOM_HEX > pool.length) {
+    pool = randomBytes((RANDOM_HEX / 2) * IDS_PER_DRAW).toString("hex");
     offset = 0;
   }
-  const random = pool.toString("hex", offset, offset + RANDOM_BYTES);
-  offset += RANDOM_BYTES;
-  const time = Math.max(0, Math.floor(nowMs)).toString(16).padStart(12, "0").slice(-12);
-  return time + random;
+  const random = pool.slice(offset, offset + RANDOM_HEX);
+  offset += RANDOM_HEX;
+  if (nowMs !== lastMs) {
+    lastMs = nowMs;
+    timeHex = Math.max(0, Math.floor(nowMs)).toString(16).padStart(12, "0").slice(-12);
+  }
+  return timeHex + random;
 }

@@ -27,6 +27,12 @@ export interface EventLog {
   append(input: AppendInput): AppendResult;
   /** All or nothing, in one transaction. */
   appendBatch(inputs: readonly AppendInput[]): AppendResult[];
+  /**
+   * Runs `work` in one write transaction: what it appends commits together, or not at all
+   * if it throws or an append inside it fails. For bulk writers, which would otherwise pay
+   * for many commits or hold many events at once. Nested calls join the outer one.
+   */
+  transaction<T>(work: () => T): T;
   /** Events with sequence > `after`, oldest first, at most `limit`. */
   since(after: number, limit?: number): StoredEvent[];
   /** Highest sequence, 0 when empty. */

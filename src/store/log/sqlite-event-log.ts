@@ -48,9 +48,19 @@ export interface OpenEventLogOptions {
   busyTimeoutMs?: number;
 }
 
+/** A `transaction` in progress; `failed` holds what was thrown inside it, once anything was. */
+interface Bulk {
+  failed?: unknown;
+}
+
 /** The only kind an observer (the UI) may append: everything else is the engine's. */
 const OPERATOR_KIND = "control.requested";
 const SCHEMA_VERSION_OF_EVENTS = 1;
+/**
+ * Most keys one query looks up when a batch checks which of its keys the log holds: a
+ * third of the cost per key of one query each, far below SQLite's 32766 parameters.
+ */
+const MAX_KEYS_PER_LOOKUP = 512;
 
 export function openEventLog(path: string, options: OpenEventLogOptions): SqliteEventLog {
   const { mode } = options;
@@ -132,10 +142,14 @@ export class SqliteEventLog implements EventLog {
   private readonly selectDataVersion: Database.Statement<[], number>;
   private readonly writes?: {
     insert: Database.Statement;
-    selectByKey: Database.Statement<[string], EventRow>;
+    /** `SELECT … WHERE idempotency_key IN (?, …)` by number of placeholders, prepared when first needed. */
+    selectByKeys: Map<number, Database.Statement<[(string | null)[]], EventRow>>;
     lastHash: Database.Statement<[], string | null>;
     transaction: Database.Transaction<(inputs: readonly AppendInput[]) => AppendResult[]>;
   };
+  private readonly columns: string;
+  /** Set while `transaction` runs. */
+  private bulk?: Bulk;
 
   constructor(
     readonly db: Database.Database,
@@ -147,9 +161,12 @@ export class SqliteEventLog implements EventLog {
   ) {
     this.isForeign = info.origin === "foreign";
     const columns = eventColumnsSql(info.eventColumns, info.chainScheme);
-    this.selectSince = db.prepare(
-      `SELECT ${columns} FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?`,
-    );
+    this.columns = columns;
+    this.selectSince = db
+      .prepare<[number, number], EventRow>(
+        `SELECT ${columns} FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?`,
+      )
+      .raw();
     this.selectHead = db
       .prepare<[], number>("SELECT COALESCE(MAX(sequence), 0) FROM events")
       .pluck();
@@ -159,9 +176,9 @@ export class SqliteEventLog implements EventLog {
       insert: db.prepare(
         `INSERT INTO events (event_id, kind, payload_json, schema_version, occurred_at, task_id,
            saga_id, causal_event_id, causal_sequence, idempotency_key, chain_hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ${SCHEMA_VERSION_OF_EVENTS}, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      selectByKey: db.prepare(`SELECT ${columns} FROM events WHERE idempotency_key = ?`),
+      selectByKeys: new Map(),
       lastHash: db
         .prepare<[], string | null>("SELECT chain_hash FROM events ORDER BY sequence DESC LIMIT 1")
         .pluck(),
@@ -177,7 +194,45 @@ export class SqliteEventLog implements EventLog {
     const writes = this.writable();
     for (const input of inputs) this.checkInput(input);
     if (inputs.length === 0) return [];
+    // Inside transaction(): no savepoint per batch, which would make SQLite copy every page
+    // the transaction had already changed into a sub-journal. So a failed batch cannot be
+    // undone alone: it fails the whole transaction instead.
+    if (this.bulk) return this.insideBulk(this.bulk, () => this.insertAll(inputs));
     return writes.transaction.immediate(inputs);
+  }
+
+  /**
+   * All or nothing as a whole: if `work` throws, or anything inside it failed (an append,
+   * a nested transaction, even one whose error `work` caught), nothing it appended commits.
+   * Nested calls join the outer transaction.
+   */
+  transaction<T>(work: () => T): T {
+    this.writable();
+    if (this.bulk) return this.insideBulk(this.bulk, work);
+    return this.db
+      .transaction((): T => {
+        const bulk: Bulk = {};
+        this.bulk = bulk;
+        try {
+          const result = this.insideBulk(bulk, work);
+          if ("failed" in bulk) throw bulk.failed;
+          return result;
+        } finally {
+          this.bulk = undefined;
+        }
+      })
+      .immediate();
+  }
+
+  /** Runs `step` in the bulk transaction, which a throw fails for good. */
+  private insideBulk<T>(bulk: Bulk, step: () => T): T {
+    if ("failed" in bulk) throw bulk.failed;
+    try {
+      return step();
+    } catch (err) {
+      bulk.failed = err;
+      throw err;
+    }
   }
 
   since(after: number, limit = -1): StoredEvent[] {
@@ -252,64 +307,88 @@ export class SqliteEventLog implements EventLog {
     }
   }
 
-  /** Runs inside the immediate transaction. */
+  /**
+   * Runs inside the immediate transaction, so nothing else writes between the lookup of
+   * the batch's keys and its inserts: a key found neither in the log nor earlier in the
+   * batch is new, and its INSERT is never refused. Keys are looked up first because a
+   * refused INSERT costs an exception per duplicate (a re-mirrored file is nothing but
+   * duplicates), and `ON CONFLICT DO NOTHING` would burn an AUTOINCREMENT sequence on
+   * each, leaving gaps that read like deleted rows.
+   */
   private insertAll(inputs: readonly AppendInput[]): AppendResult[] {
     const writes = this.writes!;
+    // Columns are stored well-formed (see wellFormed), so keys are compared that way too.
+    const keys = inputs.map((input) => wellFormed(input.idempotencyKey));
+    const stored = this.storedByKey(keys);
     let prev = writes.lastHash.get() ?? GENESIS_HASH;
     const results: AppendResult[] = [];
     const inserted: StoredEvent[] = [];
-    for (const input of inputs) {
-      // The key exists (from before, or earlier in this batch): hand back the stored event.
-      // Looked up first: a refused INSERT costs an exception, which is slower than the
-      // index lookup, and a re-mirrored file is nothing but duplicates.
-      const existing = writes.selectByKey.get(input.idempotencyKey);
+    inputs.forEach((input, index) => {
+      const key = keys[index] as string;
+      const existing = stored.get(key);
       if (existing) {
-        results.push({ event: toStoredEvent(existing), inserted: false });
-        continue;
+        results.push({ event: existing, inserted: false });
+        return;
       }
-      const event = this.newEvent(input, prev);
-      const sequence = this.tryInsert(event);
-      if (sequence === undefined) {
-        const stored = writes.selectByKey.get(event.idempotencyKey) as EventRow;
-        results.push({ event: toStoredEvent(stored), inserted: false });
-        continue;
-      }
-      event.sequence = sequence;
+      const event = this.newEvent(input, key, prev);
+      event.sequence = this.insert(event);
       prev = event.chainHash as string;
+      stored.set(key, event); // for a later duplicate in the batch
       inserted.push(event);
       results.push({ event, inserted: true });
-    }
+    });
     if (inserted.length > 0) this.observer?.afterInsert(this.db, inserted);
     return results;
   }
 
-  /**
-   * Inserts and returns the new sequence, or undefined when the idempotency key exists.
-   * The UNIQUE index detects the duplicate, so a new event costs one statement rather than
-   * a lookup plus an insert. A refused plain INSERT is rolled back as a statement, so it
-   * burns no AUTOINCREMENT sequence (`ON CONFLICT DO NOTHING` would, leaving a gap that
-   * reads like a deleted row).
-   */
-  private tryInsert(event: StoredEvent): number | undefined {
-    try {
-      const info = this.writes!.insert.run(
-        event.eventId,
-        event.kind,
-        event.payloadJson,
-        event.schemaVersion,
-        event.occurredAt,
-        event.taskId,
-        event.sagaId,
-        event.causalEventId,
-        event.causalSequence,
-        event.idempotencyKey,
-        event.chainHash,
-      );
-      return Number(info.lastInsertRowid);
-    } catch (err) {
-      if (isDuplicateKey(err)) return undefined;
-      throw err;
+  /** The events the log holds under any of `keys`, by key: one query per chunk of keys. */
+  private storedByKey(keys: readonly string[]): Map<string, StoredEvent> {
+    const stored = new Map<string, StoredEvent>();
+    for (let from = 0; from < keys.length; from += MAX_KEYS_PER_LOOKUP) {
+      const chunk: (string | null)[] = keys.slice(from, from + MAX_KEYS_PER_LOOKUP);
+      // Placeholders rounded up to a power of two, so a few statements serve every batch
+      // size and a single append binds one key, not 512; NULLs, which match nothing, pad.
+      const size = Math.min(MAX_KEYS_PER_LOOKUP, 2 ** Math.ceil(Math.log2(chunk.length)));
+      while (chunk.length < size) chunk.push(null);
+      for (const row of this.selectByKeys(size).all(chunk)) {
+        const event = toStoredEvent(row);
+        stored.set(event.idempotencyKey, event);
+      }
     }
+    return stored;
+  }
+
+  /** `SELECT … WHERE idempotency_key IN (?, …)` with `size` placeholders, prepared once. */
+  private selectByKeys(size: number): Database.Statement<[(string | null)[]], EventRow> {
+    const statements = this.writes!.selectByKeys;
+    let select = statements.get(size);
+    if (!select) {
+      const placeholders = Array.from({ length: size }, () => "?").join(", ");
+      select = this.db
+        .prepare<[(string | null)[]], EventRow>(
+          `SELECT ${this.columns} FROM events WHERE idempotency_key IN (${placeholders})`,
+        )
+        .raw();
+      statements.set(size, select);
+    }
+    return select;
+  }
+
+  /** Inserts a new event (its key checked absent) and returns its sequence. */
+  private insert(event: StoredEvent): number {
+    const info = this.writes!.insert.run(
+      event.eventId,
+      event.kind,
+      event.payloadJson,
+      event.occurredAt,
+      event.taskId,
+      event.sagaId,
+      event.causalEventId,
+      event.causalSequence,
+      event.idempotencyKey,
+      event.chainHash,
+    );
+    return Number(info.lastInsertRowid);
   }
 
   /** The clock's time as ISO text, formatted once per millisecond (a batch shares a few). */
@@ -322,7 +401,8 @@ export class SqliteEventLog implements EventLog {
     return this.lastIso;
   }
 
-  private newEvent(input: AppendInput, prev: string): StoredEvent {
+  /** `key`: the input's idempotency key, well-formed. */
+  private newEvent(input: AppendInput, key: string, prev: string): StoredEvent {
     const payloadJson = canonicalJson(input.payload);
     const event: StoredEvent = {
       sequence: 0,
@@ -337,7 +417,7 @@ export class SqliteEventLog implements EventLog {
       sagaId: wellFormedOrNull(input.sagaId),
       causalEventId: wellFormedOrNull(input.causalEventId),
       causalSequence: input.causalSequence ?? null,
-      idempotencyKey: wellFormed(input.idempotencyKey),
+      idempotencyKey: key,
       chainHash: null,
     };
     event.chainHash = chainHash(prev, {
@@ -354,16 +434,8 @@ export class SqliteEventLog implements EventLog {
   }
 }
 
-function isDuplicateKey(err: unknown): boolean {
-  const { code, message } = err as { code?: unknown; message?: unknown };
-  return (
-    code === "SQLITE_CONSTRAINT_UNIQUE" &&
-    typeof message === "string" &&
-    message.includes("events.idempotency_key")
-  );
-}
-
-const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** ES2024's well-formed string methods: in V8 since Node 20, not in this project's ES2023 lib. */
+type WellFormedText = string & { isWellFormed(): boolean; toWellFormed(): string };
 
 /**
  * SQLite keeps text as UTF-8, where a lone UTF-16 surrogate cannot exist: better-sqlite3
@@ -372,7 +444,8 @@ const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\
  * (Payloads need nothing: JSON.stringify escapes lone surrogates as `\udXXX`.)
  */
 function wellFormed(text: string): string {
-  return text.replace(loneSurrogate, "\ufffd");
+  const t = text as WellFormedText;
+  return t.isWellFormed() ? text : t.toWellFormed();
 }
 
 function wellFormedOrNull(text: string | null | undefined): string | null {

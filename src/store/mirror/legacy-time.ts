@@ -54,7 +54,12 @@ export function normaliseLegacyTs(ts: unknown): string | undefined {
 
 /** Field ranges of a string already in the canonical shape (this runs once per mirrored line). */
 function isValidCanonical(ts: string): boolean {
-  const field = (from: number, to: number) => Number(ts.slice(from, to));
+  // Its fields are all digits: read from char codes, no substrings.
+  const field = (from: number, to: number) => {
+    let n = 0;
+    for (let i = from; i < to; i++) n = n * 10 + ts.charCodeAt(i) - 48;
+    return n;
+  };
   const year = field(0, 4);
   const month = field(5, 7);
   const day = field(8, 10);

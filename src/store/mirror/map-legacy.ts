@@ -40,7 +40,7 @@
  * Kinds not in the table are not mapped (the caller counts them); no event is invented.
  */
 import { hash } from "node:crypto";
-import { canonicalJson } from "../contract/canonical-json.js";
+import { canonicalCopy, canonicalJson, setField, sortedKeys } from "../contract/canonical-json.js";
 import type { AppendInput } from "../contract/envelope.js";
 import { sagaId, taskId } from "../contract/ids.js";
 import { intField, isRecord, stringField } from "../projections/fields.js";
@@ -79,6 +79,10 @@ type Payload = Record<string, unknown>;
 /** What a rule sees of one record. */
 interface Source {
   kind: string;
+  /**
+   * The record, every object in it with its keys in sorted order: payloads are built from
+   * its parts in that order, so the log stores them without sorting them again.
+   */
   record: Payload;
   /** The record without `ts` and `kind` (and with `legacy_ts` when needed). */
   body: Payload;
@@ -175,14 +179,17 @@ export function mapLegacyRecord(state: MirrorState, record: Payload): MirrorStep
   if (kind === undefined || rule === undefined)
     return { state: next, events: [], outcome: "unmapped" };
 
-  const { ts, kind: _kind, ...rest } = record;
+  const sorted = canonicalCopy(record) as Payload;
+  const rest = withoutTsAndKind(sorted);
+  const ts = sorted.ts;
   const body = ts === undefined || ts === normalised ? rest : withImplied(rest, { legacy_ts: ts });
-  const src: Source = { kind, record, body, run: next.run };
+  const src: Source = { kind, record: sorted, body, run: next.run };
   const issue = issueIn(record.issue) ?? issueIn(record.number);
   if (issue !== undefined) src.issue = issue;
 
   const occurredAt = next.lastOccurredAt;
-  const keyPrefix = `mirror:${normalised ?? "-"}:${hash("sha256", canonicalJson(record)).slice(0, 32)}`;
+  // JSON.stringify of the sorted copy is the record's canonical JSON.
+  const keyPrefix = `mirror:${normalised ?? "-"}:${hash("sha256", JSON.stringify(sorted)).slice(0, 32)}`;
   const events = rule(src).map((draft, index): AppendInput => {
     const event: AppendInput = {
       kind: draft.kind,
@@ -302,17 +309,29 @@ function payloadOf(src: Source, implied: Payload = {}): Payload {
 }
 
 /**
- * `base` with `implied` fields set (undefined ones skipped). A different value the base
- * had under an implied name is kept as `legacy_<name>`.
+ * `base` with `implied` fields set (undefined ones skipped), keys in sorted order. A
+ * different value the base had under an implied name is kept as `legacy_<name>`.
  */
 function withImplied(base: Payload, implied: Payload): Payload {
-  const out: Payload = { ...base };
-  for (const [name, value] of Object.entries(implied)) {
+  const fields: Payload = { ...base };
+  for (const name in implied) {
+    const value = implied[name];
     if (value === undefined) continue;
     if (Object.hasOwn(base, name) && !sameJson(base[name], value)) {
-      out[`legacy_${name}`] = base[name];
+      fields[`legacy_${name}`] = base[name];
     }
-    out[name] = value;
+    fields[name] = value;
+  }
+  const out: Payload = {};
+  for (const key of sortedKeys(fields)) setField(out, key, fields[key]);
+  return out;
+}
+
+/** The record's fields but `ts` and `kind`, in the order they come. */
+function withoutTsAndKind(record: Payload): Payload {
+  const out: Payload = {};
+  for (const key of Object.keys(record)) {
+    if (key !== "ts" && key !== "kind") setField(out, key, record[key]);
   }
   return out;
 }
@@ -349,7 +368,11 @@ function taskOf(issue: number | undefined): string | null {
 function nestedDeeperThan(value: unknown, limit: number): boolean {
   if (value === null || typeof value !== "object") return false;
   if (limit === 0) return true;
-  if (Array.isArray(value)) return value.some((item) => nestedDeeperThan(item, limit - 1));
+  // Plain loops: this runs on every record, and closures per array add up.
+  if (Array.isArray(value)) {
+    for (const item of value) if (nestedDeeperThan(item, limit - 1)) return true;
+    return false;
+  }
   for (const key in value) {
     if (nestedDeeperThan((value as Payload)[key], limit - 1)) return true;
   }

@@ -1,14 +1,14 @@
 /**
  * Mirrors a legacy runner JSONL file into the event log (EVENTS.md "The legacy mirror"):
- * records are mapped in file order by `mapLegacyRecord` and appended in batches, so a
- * million-line file costs a few hundred transactions. Appending is idempotent by key, so
- * a file mirrored again (or a follow restarted) appends only what is new.
+ * records are mapped in file order by `mapLegacyRecord` and appended in batches, many
+ * batches to a transaction. Appending is idempotent by key, so a file mirrored again (or
+ * a follow restarted) appends only what is new.
  *
  * Secrets in the records are redacted before they reach the log. The idempotency key is
  * computed from the record as written, so redaction never changes which events are "new".
  */
 
-import { redact } from "../../shared/redact.js";
+import { mayHoldSecret, redact } from "../../shared/redact.js";
 import type { AppendInput } from "../contract/envelope.js";
 import type { JsonlBatch, MalformedLine } from "../jsonl/line-parser.js";
 import { streamJsonlFile } from "../jsonl/reader.js";
@@ -19,7 +19,21 @@ import { initialMirrorState, type MirrorState, mapLegacyRecord } from "./map-leg
 
 type Payload = Record<string, unknown>;
 
-const DEFAULT_BATCH_SIZE = 5000;
+/**
+ * Events per appendBatch. Small, so that events (and the stored events appendBatch hands
+ * back) are garbage before the next young-generation collection instead of being copied
+ * to the old generation: at 50000 the mirror spent twice as long collecting garbage.
+ */
+const DEFAULT_BATCH_SIZE = 1000;
+/**
+ * Events per commit, give or take a file chunk. Large, because each commit rewrites the
+ * index pages it touched (the `kind` and `task_id` indexes take inserts all over) and may
+ * checkpoint: a million events spend 2 to 3 s less in commits at 50000 per transaction
+ * than at 5000 (bench/suites/mirror.ts).
+ */
+const DEFAULT_EVENTS_PER_COMMIT = 50_000;
+/** Records a batch from the tailer is cut into, so its commits come as often as a file's. */
+const RECORDS_PER_SLICE = 5000;
 /** Malformed lines listed in a summary (all are counted). */
 const MAX_MALFORMED_LISTED = 50;
 /** Distinct unmapped kinds counted by name; a file of random kinds cannot grow the summary. */
@@ -44,8 +58,10 @@ export interface MirrorSummary {
 }
 
 export interface MirrorOptions {
-  /** Events per appendBatch transaction (default 5000). */
+  /** Events per appendBatch (default 1000); a transaction holds many of them. */
   batchSize?: number;
+  /** Events per transaction, give or take a chunk of the file (default 50000). */
+  eventsPerCommit?: number;
   /** Secret values to redact besides the known token patterns (default: none). */
   secrets?: readonly string[];
 }
@@ -62,6 +78,8 @@ export class LegacyMirror {
     malformedCount: 0,
     malformed: [],
   };
+  readonly eventsPerCommit: number;
+  private eventsMapped = 0;
   private state: MirrorState = initialMirrorState;
   private pending: AppendInput[] = [];
   private readonly batchSize: number;
@@ -72,7 +90,13 @@ export class LegacyMirror {
     options: MirrorOptions = {},
   ) {
     this.batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+    this.eventsPerCommit = Math.max(1, options.eventsPerCommit ?? DEFAULT_EVENTS_PER_COMMIT);
     this.secrets = options.secrets ?? [];
+  }
+
+  /** Events mapped so far, appended or pending. */
+  get mapped(): number {
+    return this.eventsMapped;
   }
 
   /** Maps a batch read from the file; appends whenever a full batch of events is pending. */
@@ -91,6 +115,7 @@ export class LegacyMirror {
       if (step.outcome === "too_deep") s.tooDeep += 1;
       // Payloads hold only the record's strings and fixed names: a clean record, clean events.
       const clean = step.events.length === 0 || !holdsSecret(record, this.secrets);
+      this.eventsMapped += step.events.length;
       for (const event of step.events) {
         this.pending.push(
           clean ? event : { ...event, payload: redactDeep(event.payload, this.secrets) as Payload },
@@ -100,7 +125,7 @@ export class LegacyMirror {
     }
   }
 
-  /** Appends what is pending, in one transaction. */
+  /** Appends what is pending, in one appendBatch. */
   flush(): void {
     if (this.pending.length === 0) return;
     const results = this.log.appendBatch(this.pending);
@@ -126,9 +151,38 @@ export async function mirrorFile(
   options: MirrorOptions = {},
 ): Promise<MirrorSummary> {
   const mirror = new LegacyMirror(log, options);
-  for await (const batch of streamJsonlFile(path)) mirror.add(batch);
-  mirror.flush();
+  mirrorBatches(log, mirror, streamJsonlFile(path));
   return mirror.summary;
+}
+
+/**
+ * Maps and appends the batches in transactions of about `eventsPerCommit` events, so
+ * commits are few, while the mirror appends (in batches of its batchSize) as it maps, so
+ * events never pile up waiting for a commit.
+ */
+function mirrorBatches(log: EventLog, mirror: LegacyMirror, batches: Iterable<JsonlBatch>): void {
+  const iterator = batches[Symbol.iterator]();
+  let next = iterator.next();
+  while (!next.done) {
+    log.transaction(() => {
+      const until = mirror.mapped + mirror.eventsPerCommit;
+      for (; !next.done && mirror.mapped < until; next = iterator.next()) mirror.add(next.value);
+      mirror.flush();
+    });
+  }
+}
+
+/** A batch as a few smaller ones (the malformed lines go with the first). */
+function* slices(batch: JsonlBatch): Generator<JsonlBatch> {
+  let malformed = batch.malformed;
+  for (
+    let from = 0;
+    from < batch.records.length || malformed.length > 0;
+    from += RECORDS_PER_SLICE
+  ) {
+    yield { records: batch.records.slice(from, from + RECORDS_PER_SLICE), malformed };
+    malformed = [];
+  }
 }
 
 export interface FollowOptions extends MirrorOptions {
@@ -175,8 +229,7 @@ export function followFile(
       from: "start",
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
       onBatch: (batch) => {
-        mirror.add(batch);
-        mirror.flush();
+        mirrorBatches(log, mirror, slices(batch));
         options.onProgress?.(mirror.summary);
       },
       onError: (err) => finish(err),
@@ -191,27 +244,28 @@ export function followFile(
 }
 
 /**
- * Whether anything in the value is a secret `redact` recognises. Most records hold none:
- * one pass over all their strings joined (keys included) tells. No false negatives: each
- * string is in the joined text as it is, and a match across a separator only costs a
- * copy that redacts nothing.
+ * Whether anything in the value may be a secret `redact` recognises. Most records hold
+ * none: one test of all their strings joined (keys included) tells. No false negatives:
+ * each string is in the joined text as it is, and a match across a separator only costs
+ * a copy that redacts nothing.
  */
 function holdsSecret(value: Payload, secrets: readonly string[]): boolean {
-  const strings: string[] = [];
-  collectStrings(value, strings);
-  const joined = strings.join("\u0000");
-  return redact(joined, secrets) !== joined;
+  return mayHoldSecret(joinedStrings(value, ""), secrets);
 }
 
-function collectStrings(value: unknown, out: string[]): void {
-  if (typeof value === "string") out.push(value);
-  else if (Array.isArray(value)) for (const item of value) collectStrings(item, out);
-  else if (isRecord(value)) {
-    for (const [key, item] of Object.entries(value)) {
-      out.push(key);
-      collectStrings(item, out);
+/** `text` followed by every string in `value` (object keys too), NUL-separated. */
+function joinedStrings(value: unknown, text: string): string {
+  if (typeof value === "string") return `${text}\u0000${value}`;
+  if (value === null || typeof value !== "object") return text;
+  let out = text;
+  if (Array.isArray(value)) {
+    for (const item of value) out = joinedStrings(item, out);
+  } else {
+    for (const key of Object.keys(value)) {
+      out = joinedStrings((value as Payload)[key], `${out}\u0000${key}`);
     }
   }
+  return out;
 }
 
 function redactDeep(value: unknown, secrets: readonly string[]): unknown {

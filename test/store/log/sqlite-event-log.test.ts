@@ -301,6 +301,115 @@ describe("appendBatch", () => {
     expect(log.appendBatch([])).toEqual([]);
     expect(log.head()).toBe(0);
   });
+
+  it("finds stored keys across a batch bigger than one lookup, odd keys included", () => {
+    const log = open(dbPath(), { mode: "writer" });
+    const odd = [
+      "nul\u0000key",
+      "lone \ud800 half",
+      'quote " and \\',
+      "astral 😀",
+      "é".repeat(300),
+    ];
+    const inputs = [
+      ...odd.map((key, i) => heartbeat(i, { idempotencyKey: key })),
+      ...Array.from({ length: 1500 }, (_, i) => heartbeat(i + 10)),
+    ];
+    // Every third one first, so stored keys sit in every chunk of the big batch's lookups.
+    const first = log.appendBatch(inputs.filter((_, i) => i % 3 === 0));
+    const all = log.appendBatch(inputs);
+    expect(all.filter((r) => r.inserted)).toHaveLength(inputs.length - first.length);
+    all.forEach((result, i) => {
+      if (i % 3 === 0) expect(result).toEqual({ event: first[i / 3]!.event, inserted: false });
+    });
+    const again = log.appendBatch(inputs);
+    expect(again.every((r) => !r.inserted)).toBe(true);
+    expect(again.map((r) => r.event)).toEqual(all.map((r) => r.event));
+    expect(log.head()).toBe(inputs.length);
+    expect(log.verifyChain()).toMatchObject({ ok: true, checked: inputs.length });
+  });
+});
+
+describe("transaction", () => {
+  it("commits the appends inside it together, duplicates across its batches found", () => {
+    const log = open(dbPath(), { mode: "writer" });
+    const reader = open(dbPath(), { mode: "readonly" });
+    log.append(heartbeat(1));
+    const results = log.transaction(() => {
+      const a = log.appendBatch([heartbeat(1), heartbeat(2)]);
+      const b = log.appendBatch([heartbeat(2), heartbeat(3)]);
+      expect(reader.head()).toBe(1); // nothing visible before the commit
+      return [...a, ...b];
+    });
+    expect(results.map((r) => [r.event.sequence, r.inserted])).toEqual([
+      [1, false],
+      [2, true],
+      [2, false],
+      [3, true],
+    ]);
+    expect(reader.head()).toBe(3);
+    expect(log.verifyChain()).toMatchObject({ ok: true, checked: 3 });
+  });
+
+  it("rolls back everything appended inside it when its work throws", () => {
+    const log = open(dbPath(), { mode: "writer" });
+    log.append(heartbeat(1));
+    expect(() =>
+      log.transaction(() => {
+        log.appendBatch([heartbeat(2), heartbeat(3)]);
+        throw new Error("stop");
+      }),
+    ).toThrow("stop");
+    expect(log.head()).toBe(1);
+    expect(log.append(heartbeat(2)).event.sequence).toBe(2);
+    expect(log.verifyChain()).toMatchObject({ ok: true, checked: 2 });
+  });
+
+  it("fails as a whole when an append inside fails, even if the work catches it", () => {
+    const log = open(dbPath(), { mode: "writer" });
+    const poisoned = { ...heartbeat(9), payload: { big: 10n } };
+    expect(() =>
+      log.transaction(() => {
+        log.appendBatch([heartbeat(1)]);
+        expect(() => log.appendBatch([heartbeat(2), poisoned])).toThrow(/BigInt/);
+        // The failed batch may have half-written: nothing more goes in, nothing commits.
+        expect(() => log.appendBatch([heartbeat(3)])).toThrow(/BigInt/);
+        expect(() => log.transaction(() => 1)).toThrow(/BigInt/);
+      }),
+    ).toThrow(/BigInt/);
+    expect(log.head()).toBe(0);
+    expect(log.appendBatch([heartbeat(1), heartbeat(2)]).map((r) => r.event.sequence)).toEqual([
+      1, 2,
+    ]);
+  });
+
+  it("joins an outer transaction when nested; a failure inside fails the outer one", () => {
+    const log = open(dbPath(), { mode: "writer" });
+    log.transaction(() => {
+      log.transaction(() => log.appendBatch([heartbeat(1)]));
+      log.appendBatch([heartbeat(2)]);
+    });
+    expect(log.head()).toBe(2);
+    expect(() =>
+      log.transaction(() => {
+        log.appendBatch([heartbeat(3)]);
+        try {
+          log.transaction(() => {
+            throw new Error("inner");
+          });
+        } catch {
+          // caught, yet the outer transaction cannot commit
+        }
+      }),
+    ).toThrow("inner");
+    expect(log.head()).toBe(2);
+  });
+
+  it("is refused on a read-only log", () => {
+    open(dbPath(), { mode: "writer" }).close();
+    const log = open(dbPath(), { mode: "readonly" });
+    expect(() => log.transaction(() => 1)).toThrow(UserError);
+  });
 });
 
 describe("reading", () => {
@@ -410,6 +519,27 @@ describe("AppendObserver", () => {
     ]);
   });
 
+  it("is called for each batch inside a transaction, which a throwing one fails", () => {
+    const observer = recordingObserver(heartbeat(4).idempotencyKey);
+    const log = open(dbPath(), { mode: "writer", observer });
+    log.transaction(() => {
+      log.appendBatch([heartbeat(1)]);
+      log.appendBatch([heartbeat(1), heartbeat(2)]);
+    });
+    expect(observer.calls.map((c) => c.keys)).toEqual([
+      [heartbeat(1).idempotencyKey],
+      [heartbeat(2).idempotencyKey],
+    ]);
+    expect(() =>
+      log.transaction(() => {
+        log.appendBatch([heartbeat(3)]);
+        log.appendBatch([heartbeat(4)]);
+      }),
+    ).toThrow(/projection failed/);
+    expect(log.head()).toBe(2);
+    expect(log.db.prepare("SELECT key FROM folded").pluck().all()).toHaveLength(2);
+  });
+
   it("a throwing observer rolls back the events and its own writes together", () => {
     const observer = recordingObserver(heartbeat(3).idempotencyKey);
     const log = open(dbPath(), { mode: "writer", observer });
@@ -503,6 +633,35 @@ describe("properties", () => {
         log.close();
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it("batches appended inside one transaction give what they give appended one by one", () => {
+    let run = 0;
+    const outcome = (results: { event: StoredEvent; inserted: boolean }[]) =>
+      results.map(({ event, inserted }) => [
+        event.sequence,
+        event.idempotencyKey,
+        event.payloadJson,
+        inserted,
+      ]);
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 12 }), (ops) => {
+        const alone = open(join(dir, `alone${run}.db`), { mode: "writer" });
+        const together = open(join(dir, `together${run++}.db`), { mode: "writer" });
+        const one = ops.map((batch) => outcome(alone.appendBatch(batch)));
+        const all = together.transaction(() =>
+          ops.map((batch) => outcome(together.appendBatch(batch))),
+        );
+        expect(all).toEqual(one);
+        const rows = (log: SqliteEventLog) =>
+          log.since(0).map((e) => [e.sequence, e.idempotencyKey, e.payloadJson]);
+        expect(rows(together)).toEqual(rows(alone));
+        expect(together.verifyChain().ok).toBe(true);
+        alone.close();
+        together.close();
+      }),
+      { numRuns: 40 },
     );
   });
 });

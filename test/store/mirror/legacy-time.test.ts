@@ -75,6 +75,32 @@ describe("normaliseLegacyTs", () => {
     );
   });
 
+  it("takes a string of the stored shape exactly when it is a real instant since 1970", () => {
+    const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, "0"));
+    const shaped = fc
+      .tuple(
+        fc.oneof(fc.integer({ min: 1960, max: 2100 }), fc.integer({ min: 0, max: 9999 })),
+        two(13),
+        two(32),
+        two(25),
+        two(61),
+        two(61),
+        fc.integer({ min: 0, max: 999 }),
+      )
+      .map(
+        ([y, mo, d, h, mi, s, ms]) =>
+          `${String(y).padStart(4, "0")}-${mo}-${d}T${h}:${mi}:${s}.${String(ms).padStart(3, "0")}Z`,
+      );
+    fc.assert(
+      fc.property(shaped, (ts) => {
+        const date = new Date(ts);
+        const real = !Number.isNaN(date.getTime()) && date.toISOString() === ts;
+        expect(normaliseLegacyTs(ts)).toBe(real && ts >= "1970" ? ts : undefined);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it("never throws, and returns UTC ISO with milliseconds or nothing", () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.double(), fc.jsonValue()), (ts) => {

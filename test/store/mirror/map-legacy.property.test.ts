@@ -2,16 +2,19 @@
  * Properties of the legacy mapping over arbitrary records: it never throws, its events
  * are storable, and its keys are deterministic and never shared by distinct records.
  */
+import { hash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../../src/store/contract/canonical-json.js";
 import { engineKinds } from "../../../src/store/contract/kinds.js";
+import { normaliseLegacyTs } from "../../../src/store/mirror/legacy-time.js";
 import {
   initialMirrorState,
   LEGACY_KINDS,
   type MirrorState,
   mapLegacyRecord,
 } from "../../../src/store/mirror/map-legacy.js";
+import { canonicalJsonOracle } from "../log/canonical-oracle.js";
 
 const kinds = [...LEGACY_KINDS, "watchdog_anything", "unknown_kind"];
 const json = fc.jsonValue({ maxDepth: 3, depthSize: "small" });
@@ -117,6 +120,51 @@ describe("mapLegacyRecord properties", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("keys each event by the record's canonical JSON, as logs mirrored before hold them", () => {
+    fc.assert(
+      fc.property(state, legacyRecord, (s, record) => {
+        const digest = hash("sha256", canonicalJsonOracle(record)).slice(0, 32);
+        const prefix = `mirror:${normaliseLegacyTs(record.ts) ?? "-"}:${digest}`;
+        mapLegacyRecord(s, record).events.forEach((event, index) => {
+          expect(event.idempotencyKey).toBe(`${prefix}:${index}`);
+        });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("builds payloads in canonical key order, so the log stores them without sorting", () => {
+    fc.assert(
+      fc.property(state, legacyRecord, (s, record) => {
+        for (const event of mapLegacyRecord(s, record).events) {
+          expect(JSON.stringify(event.payload)).toBe(canonicalJsonOracle(event.payload));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("keeps the keys and payload bytes of an awkward record exactly as before", () => {
+    // Computed by the mapping as first written: integer-like and __proto__ keys, nested
+    // objects out of order, non-ASCII and astral text, a ts with microseconds.
+    const line =
+      '{"ts": "2026-06-05T09:03:33.588123Z", "kind": "tick_done", "tick": 7, "merged": [41], "10": "ten", "9": "nine", "__proto__": {"b": 1, "a": 2}, "outcomes": [{"status": "merged", "issue": "41", "title": "R\\u00e9sum\\u00e9 \\ud83d\\ude00", "pr_url": "https://github.com/acme/app/pull/12", "z": {"y": 1, "x": [3, {"d": 4, "c": 5}]}}]}';
+    const events = mapLegacyRecord(initialMirrorState, JSON.parse(line)).events;
+    const key = "mirror:2026-06-05T09:03:33.588Z:57f216447f1f1da7c7bd85a1aacbb437";
+    const outcome =
+      '{"issue":"41","legacy_kind":"tick_done","pr_url":"https://github.com/acme/app/pull/12","status":"merged","tick":7,"title":"Résumé 😀","z":{"x":[3,{"c":5,"d":4}],"y":1}}';
+    expect(events.map((e) => [e.kind, e.idempotencyKey, canonicalJson(e.payload)])).toEqual([
+      [
+        "tick.completed",
+        `${key}:0`,
+        '{"9":"nine","10":"ten","__proto__":{"a":2,"b":1},"legacy_kind":"tick_done","legacy_ts":"2026-06-05T09:03:33.588123Z","merged":[41],"outcomes":[{"issue":"41","pr_url":"https://github.com/acme/app/pull/12","status":"merged","title":"Résumé 😀","z":{"x":[3,{"c":5,"d":4}],"y":1}}],"run":0,"tick":7}',
+      ],
+      ["pr.opened", `${key}:1`, outcome],
+      ["task.completed", `${key}:2`, outcome],
+      ["pr.merged", `${key}:3`, outcome],
+    ]);
   });
 
   it("tells apart records that differ only in a __proto__ field", () => {

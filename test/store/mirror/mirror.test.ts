@@ -6,11 +6,21 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { redact } from "../../../src/shared/redact.js";
 import type { StoredEvent } from "../../../src/store/contract/envelope.js";
+import { parseJsonl } from "../../../src/store/jsonl/reader.js";
+import type { EventLog } from "../../../src/store/log/event-log.js";
 import { openEventLog, type SqliteEventLog } from "../../../src/store/log/sqlite-event-log.js";
+import {
+  initialMirrorState,
+  LEGACY_KINDS,
+  mapLegacyRecord,
+} from "../../../src/store/mirror/map-legacy.js";
 import { followFile, type MirrorSummary, mirrorFile } from "../../../src/store/mirror/mirror.js";
 import { pyDumps, pyJsonl, runnerHistory } from "../../support/legacy-lines.js";
+import { ManualClock } from "../../support/manual-clock.js";
 
 let dir: string;
 let log: SqliteEventLog;
@@ -230,6 +240,176 @@ describe("mirrorFile", () => {
   });
 });
 
+/** What the log holds, but for ids and hashes (random ids make every chain different). */
+const rows = (l: SqliteEventLog) =>
+  l
+    .since(0)
+    .map((e) => [
+      e.sequence,
+      e.kind,
+      e.payloadJson,
+      e.idempotencyKey,
+      e.occurredAt,
+      e.taskId,
+      e.sagaId,
+    ]);
+
+/** A summary's counts, comparable with toEqual. */
+const counts = (s: MirrorSummary) => ({ ...s, unmapped: [...s.unmapped] });
+
+/**
+ * The mirror by its definition (EVENTS.md "The legacy mirror"): the whole body parsed, each
+ * record mapped and its events appended on their own, every string redacted, no batches,
+ * no transactions, no secret detection. What mirrorFile's fast paths must reproduce.
+ */
+function mirrorByDefinition(target: EventLog, body: string, secrets: string[]): MirrorSummary {
+  const { records, malformed } = parseJsonl(body);
+  const summary: MirrorSummary = {
+    lines: records.length + malformed.length,
+    records: records.length,
+    eventsAppended: 0,
+    duplicatesSkipped: 0,
+    unmapped: new Map(),
+    tooDeep: 0,
+    malformedCount: malformed.length,
+    malformed,
+  };
+  let state = initialMirrorState;
+  for (const record of records) {
+    const step = mapLegacyRecord(state, record);
+    state = step.state;
+    if (step.outcome === "too_deep") summary.tooDeep += 1;
+    if (step.outcome === "unmapped") {
+      const kind = typeof record.kind === "string" ? record.kind : "(no kind)";
+      summary.unmapped.set(kind, (summary.unmapped.get(kind) ?? 0) + 1);
+    }
+    const events = step.events.map((e) => ({
+      ...e,
+      payload: redactedDeep(e.payload, secrets) as Record<string, unknown>,
+    }));
+    for (const result of target.appendBatch(events)) {
+      if (result.inserted) summary.eventsAppended += 1;
+      else summary.duplicatesSkipped += 1;
+    }
+  }
+  return summary;
+}
+
+function redactedDeep(value: unknown, secrets: string[]): unknown {
+  if (typeof value === "string") return redact(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => redactedDeep(item, secrets));
+  if (value === null || typeof value !== "object") return value;
+  const out = JSON.parse("{}") as Record<string, unknown>;
+  for (const [key, item] of Object.entries(value)) {
+    Object.defineProperty(out, redact(key, secrets), {
+      value: redactedDeep(item, secrets),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+describe("mirrorFile gives exactly what the mirror's definition gives", () => {
+  const SECRET = "hunter2-very-secret";
+  const text = fc.oneof(
+    fc.string({ maxLength: 10 }),
+    fc.constantFrom(
+      `ghp_${"a1B2".repeat(9)}`,
+      `push: Bearer ${"x".repeat(20)}`,
+      `https://bot:${"p".repeat(10)}@github.com/o/r`,
+      `key=${SECRET}`,
+      "Résumé “fix” 😀",
+      "line\nbreak",
+    ),
+  );
+  const field = fc.oneof(text, fc.integer({ min: -2, max: 60 }), fc.constant(null), fc.boolean());
+  const record = fc.record(
+    {
+      ts: fc.oneof(
+        fc
+          .integer({ min: 0, max: 3600 })
+          .map((s) => new Date(Date.UTC(2026, 5, 5) + s * 1000).toISOString()),
+        fc.constantFrom("2026-06-05 09:00:01", "not a time", 1_780_000_000),
+      ),
+      kind: fc.constantFrom(...LEGACY_KINDS, "worker_progress", "sprint_consolidated"),
+      tick: fc.integer({ min: 0, max: 4 }),
+      issue: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constantFrom("7", "#8")),
+      status: fc.constantFrom("merged", "open", "failed", "compensated", "weird"),
+      new_state: fc.constantFrom("AWAITING_CRITIC", "abandoned", "merged", "RUNNING"),
+      stage: fc.constantFrom("worker", "critic"),
+      verdict: fc.constantFrom("approved", "blocked"),
+      pr_url: fc.oneof(fc.constant(null), fc.constant("https://github.com/acme/app/pull/3")),
+      outcomes: fc.array(
+        fc.record({
+          issue: fc.integer({ min: 1, max: 9 }),
+          status: fc.constantFrom("merged", "failed"),
+          note: text,
+        }),
+        { maxLength: 3 },
+      ),
+      expanded: fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 3 }),
+      session_id: text,
+      [SECRET]: field,
+      note: text,
+      nested: fc.dictionary(text, field, { maxKeys: 3 }),
+    },
+    { requiredKeys: ["kind"] },
+  );
+  const line = fc.oneof(
+    { weight: 6, arbitrary: record.map(pyDumps) },
+    { weight: 1, arbitrary: fc.constantFrom("{not json", "[1, 2]", "", "   ", '"text"') },
+  );
+  const body = fc.array(line, { maxLength: 30 }).map((lines) => lines.join("\n"));
+
+  const stringsIn = (value: unknown): string[] => {
+    if (typeof value === "string") return [value];
+    if (value === null || typeof value !== "object") return [];
+    if (Array.isArray(value)) return value.flatMap(stringsIn);
+    return Object.entries(value).flatMap(([key, item]) => [key, ...stringsIn(item)]);
+  };
+
+  it("same rows, counts, malformed and unmapped lines, as the file grows; secrets redacted", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(body, { minLength: 1, maxLength: 2 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.boolean(),
+        async (bodies, batchSize, eventsPerCommit, withSecret) => {
+          const secrets = withSecret ? [SECRET] : [];
+          // Records without a time take the log's clock.
+          const clock = new ManualClock();
+          const fast = openEventLog(join(dir, `fast${run}.db`), { mode: "writer", clock });
+          const slow = openEventLog(join(dir, `slow${run}.db`), { mode: "writer", clock });
+          const path = join(dir, `runner${run++}.jsonl`);
+          try {
+            let text = "";
+            // Each pass mirrors the file grown by one more body: earlier records are duplicates.
+            for (const more of bodies) {
+              text += more;
+              writeFileSync(path, text);
+              const summary = await mirrorFile(fast, path, { secrets, batchSize, eventsPerCommit });
+              expect(counts(summary)).toEqual(counts(mirrorByDefinition(slow, text, secrets)));
+            }
+            expect(rows(fast)).toEqual(rows(slow));
+            expect(fast.verifyChain().ok).toBe(true);
+            for (const event of fast.since(0)) {
+              for (const s of stringsIn(event.payload)) expect(redact(s, secrets)).toBe(s);
+            }
+          } finally {
+            fast.close();
+            slow.close();
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe("followFile", () => {
   async function until(check: () => boolean, what: string): Promise<void> {
     for (let waited = 0; !check(); waited += 20) {
@@ -266,6 +446,41 @@ describe("followFile", () => {
     const summary = await following;
     expect(summary).toMatchObject({ records: 16, eventsAppended: 21, malformedCount: 0 });
     expect(progress.length).toBeGreaterThan(0);
+  });
+
+  it("catches up on a big file in slices, several commits, to the log mirrorFile makes", async () => {
+    // 400 runner histories an hour apart: 6400 records, more than one slice of the tailer's batch.
+    const records = Array.from({ length: 400 }, (_, i) =>
+      runnerHistory(Date.UTC(2026, 5, 5) + i * 3_600_000),
+    ).flat();
+    const path = file("runner.jsonl", pyJsonl(records));
+    const other = openEventLog(join(dir, "other.db"), { mode: "writer" });
+    const expected = await mirrorFile(other, path);
+    let transactions = 0;
+    const counting: EventLog = {
+      append: (input) => log.append(input),
+      appendBatch: (inputs) => log.appendBatch(inputs),
+      transaction: (work) => {
+        transactions += 1;
+        return log.transaction(work);
+      },
+      since: (after, limit) => log.since(after, limit),
+      head: () => log.head(),
+      verifyChain: () => log.verifyChain(),
+      close: () => log.close(),
+    };
+    const controller = new AbortController();
+    const following = followFile(counting, path, {
+      signal: controller.signal,
+      pollMs: 50,
+      eventsPerCommit: 2000,
+    });
+    await until(() => log.head() === other.head(), "the catch-up");
+    controller.abort();
+    expect(counts(await following)).toEqual(counts(expected));
+    expect(rows(log)).toEqual(rows(other));
+    expect(transactions).toBeGreaterThan(1);
+    other.close();
   });
 
   it("resolves at once when already aborted", async () => {
