@@ -1,6 +1,9 @@
 /**
  * The `forge-loop` command: builds the commander program from one module per command.
- * Each command module exports `register(program)`.
+ * Each command module exports `register(program)` and defines only the command (its
+ * arguments, options and help); its action imports what it runs (`actions/`, the engine,
+ * the store, the UI) when it runs. So `--help` lists everything while loading little, and
+ * `forge-loop tui` opens without loading the engine.
  */
 import { readFileSync } from "node:fs";
 import { Command } from "commander";

@@ -19,7 +19,7 @@ import { TooSmall } from "./components/TooSmall.js";
 import type { LiveView, UiSource } from "./data/source.js";
 import { age } from "./format.js";
 import { useClock } from "./hooks/useClock.js";
-import { useDisplay } from "./hooks/useDisplay.js";
+import { REPLAY_FEED_LINES, useDisplay } from "./hooks/useDisplay.js";
 import { useFollowedCursor } from "./hooks/useFollowedCursor.js";
 import { useKeys } from "./hooks/useKeys.js";
 import { useLiveView } from "./hooks/useLiveView.js";
@@ -58,14 +58,15 @@ export function App({ source, clock = systemClock }: AppProps) {
     ui.replay === undefined && ui.frozenAt === undefined,
     live.state.workers.size > 0 ? AGES_WHILE_WORKING_MS : AGES_IDLE_MS,
   );
-  const display = useDisplay(source, live, ui, clock, tick);
+  const lay = layout(size, { replay: ui.replay !== undefined, eventsPane: ui.view !== "events" });
+  const feedLines = ui.view === "events" ? REPLAY_FEED_LINES : inner(lay.eventsHeight);
+  const display = useDisplay(source, live, ui, clock, tick, feedLines);
   useReplayPlayer(ui.replay, live.head, dispatch);
   const { exit } = useApp();
   useEffect(() => {
     if (ui.quit) exit();
   }, [ui.quit, exit]);
 
-  const lay = layout(size, { replay: ui.replay !== undefined, eventsPane: ui.view !== "events" });
   const expanded = ui.mode === "detail";
   const detailWidth = expanded ? lay.width : lay.detailWidth;
   const barWidth = Math.max(6, lay.listWidth - 2 - TICK_ROW_TEXT);
@@ -112,6 +113,9 @@ export function App({ source, clock = systemClock }: AppProps) {
   };
   useKeys(currentUi, ctx, dispatch, source);
 
+  // Quitting draws nothing: Ink draws the tree once more as it unmounts, and a whole screen
+  // costs tens of milliseconds for a frame no one sees (the alternate screen is left next).
+  if (ui.quit) return null;
   if (!fitsScreen(size)) return <TooSmall size={size} />;
   const counted =
     filter === ""
@@ -145,6 +149,7 @@ export function App({ source, clock = systemClock }: AppProps) {
                   rows={rows}
                   cursor={cursor}
                   height={inner(lay.mainHeight)}
+                  width={lay.listWidth - 2}
                   empty={filter ? `nothing matches "${filter}"` : emptyText(ui.view)}
                 />
               </Pane>

@@ -4,9 +4,14 @@
  * and `tail` (memory while the engine writes). Prints one JSON line with its figures.
  *
  *   node child.js <cold|idle|tail> <events.db> <events.jsonl> <seconds>
+ *
+ * It starts the way `forge-loop tui` does: the CLI's program and every command definition
+ * are loaded, then the tui command loads the console; only the terminal is a stand-in.
+ * (The program is not built: its version comes from package.json, which the bench build
+ * has not; building it takes ~3 ms.)
  */
-import { StoreSource } from "../../../src/ui/data/store-source.js";
-import { runTui } from "../../../src/ui/run.js";
+import "../../../src/cli/program.js";
+import { loadConsole } from "../../../src/cli/commands/tui.js";
 import { BenchStdin, BenchStdout } from "./terminal.js";
 
 const [mode, dbPath, jsonlPath, secondsText] = process.argv.slice(2) as [
@@ -16,6 +21,7 @@ const [mode, dbPath, jsonlPath, secondsText] = process.argv.slice(2) as [
   string,
 ];
 const seconds = Number(secondsText ?? "5");
+const { StoreSource, runTui } = await loadConsole();
 const stdout = new BenchStdout(120, 40);
 const stdin = new BenchStdin();
 const fullFrame = (chunk: string) => chunk.includes("┌ Tasks") && chunk.includes("┌ Events");
@@ -48,21 +54,27 @@ if (mode === "cold") {
     seconds: wallMs / 1000,
   });
 } else {
+  // RSS as the operator's `top` sees it, once a second, with no collection forced in
+  // between (that would hide how far the heap really grows); the heap left after a full
+  // collection at both ends says whether the live data grew.
   gc();
   const rssStart = process.memoryUsage().rss;
-  let rssMax = rssStart;
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    await sleep(1000);
-    rssMax = Math.max(rssMax, process.memoryUsage().rss);
+  const heapStart = process.memoryUsage().heapUsed;
+  const samples: { s: number; rss: number }[] = [];
+  const started = Date.now();
+  for (let second = 1; Date.now() - started < seconds * 1000; second++) {
+    await sleep(started + second * 1000 - Date.now());
+    samples.push({ s: second, rss: process.memoryUsage().rss });
   }
+  const rssEnd = process.memoryUsage().rss;
   gc();
   report({
     rssStart,
-    rssMax,
-    rssEnd: process.memoryUsage().rss,
-    head: source.live().head,
-    feedLines: source.live().feed.length,
+    rssEnd,
+    rssMax: Math.max(rssStart, ...samples.map((x) => x.rss)),
+    samples,
+    heapStart,
+    heapEnd: process.memoryUsage().heapUsed,
     renders: stdout.writes,
   });
 }

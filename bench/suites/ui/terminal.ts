@@ -5,6 +5,9 @@
  */
 import { EventEmitter } from "node:events";
 
+/** Select Graphic Rendition sequences: colours and text styles. */
+const SGR = /\u001b\[[\d;]*m/g;
+
 export class BenchStdout extends EventEmitter {
   readonly isTTY = true;
   private waiters: { check: (chunk: string) => boolean; resolve: () => void }[] = [];
@@ -18,10 +21,17 @@ export class BenchStdout extends EventEmitter {
     super();
   }
 
+  /** A colour terminal, as the operator's: the UI styles its text as it would there. */
+  hasColors(): boolean {
+    return true;
+  }
+
   write = (chunk: string | Uint8Array): boolean => {
-    const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    const raw = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
     this.writes += 1;
-    this.bytes += text.length;
+    this.bytes += raw.length;
+    // Waiters look for what the screen shows: the text, not how it is coloured.
+    const text = raw.replace(SGR, "");
     this.waiters = this.waiters.filter((w) => {
       if (!w.check(text)) return true;
       w.resolve();
@@ -30,7 +40,7 @@ export class BenchStdout extends EventEmitter {
     return true;
   };
 
-  /** Resolves at the first write (from now on) that satisfies `check`. */
+  /** Resolves at the first write (from now on) whose text satisfies `check`. */
   next(check: (chunk: string) => boolean): Promise<void> {
     return new Promise((resolve) => this.waiters.push({ check, resolve }));
   }

@@ -4,8 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { type LocalForgeDb, openLocalForgeDb } from "../../engine/forge/local/db.js";
-import { LocalTracker } from "../../engine/forge/local/tracker.js";
+import type { LocalTracker } from "../../engine/forge/local/tracker.js";
 import type { Issue, IssueComment } from "../../engine/forge/types.js";
 import { UserError } from "../../shared/errors.js";
 import { DEFAULT_STATE_DIR, statePaths } from "../../store/paths.js";
@@ -120,12 +119,17 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** Runs `fn` on the local tracker; the tracker (engine code) is loaded only when a command runs. */
 async function withTracker<T>(
   dir: string,
   create: boolean,
   fn: (tracker: LocalTracker) => Promise<T>,
 ): Promise<T> {
-  const db: LocalForgeDb = openLocalForgeDb(statePaths(dir).localForgeDb, { create });
+  const [{ openLocalForgeDb }, { LocalTracker }] = await Promise.all([
+    import("../../engine/forge/local/db.js"),
+    import("../../engine/forge/local/tracker.js"),
+  ]);
+  const db = openLocalForgeDb(statePaths(dir).localForgeDb, { create });
   try {
     return await fn(new LocalTracker(db, { author: "operator" }));
   } finally {

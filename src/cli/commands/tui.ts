@@ -37,19 +37,28 @@ export function register(program: Command): void {
           "Run it in a terminal or tmux pane; for scripts use `forge-loop status` or the JSONL stream.",
         );
       }
-      // Ink draws nothing live when it believes it runs in CI (it prints the last frame at
-      // exit). An interactive terminal is never CI output, whatever the environment says.
-      delete process.env.CI;
-      delete process.env.CONTINUOUS_INTEGRATION;
-      // React's development build renders several times slower and is for React's own
-      // debugging; set before React is first loaded.
-      process.env.NODE_ENV ??= "production";
-      const [{ StoreSource }, { runTui }] = await Promise.all([
-        import("../../ui/data/store-source.js"),
-        import("../../ui/run.js"),
-      ]);
+      const { StoreSource, runTui } = await loadConsole();
       await runTui({ source: StoreSource.open(sourceOptions(options)) });
     });
+}
+
+/**
+ * The console's modules, loaded only when it opens (`forge-loop demo` opens it too), in the
+ * environment it needs.
+ */
+export async function loadConsole() {
+  // Ink draws nothing live when it believes it runs in CI (it prints the last frame at
+  // exit). An interactive terminal is never CI output, whatever the environment says.
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  // React's development build renders several times slower and is for React's own
+  // debugging; set before React is first loaded.
+  process.env.NODE_ENV ??= "production";
+  const [{ StoreSource }, { runTui }] = await Promise.all([
+    import("../../ui/data/store-source.js"),
+    import("../../ui/run.js"),
+  ]);
+  return { StoreSource, runTui };
 }
 
 function sourceOptions(options: TuiOptions) {

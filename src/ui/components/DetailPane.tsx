@@ -25,7 +25,7 @@ export function DetailPane({ title, lines, scroll, width, height, focused }: Det
       <Box flexDirection="column">
         {shown.map((line, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: detail lines are positional
-          <LineText key={start + i} line={line} />
+          <LineText key={start + i} line={line} width={width - 2} />
         ))}
         {more > 0 ? (
           <LineText
@@ -35,6 +35,7 @@ export function DetailPane({ title, lines, scroll, width, height, focused }: Det
                 color: "gray",
               },
             ]}
+            width={width - 2}
           />
         ) : null}
       </Box>

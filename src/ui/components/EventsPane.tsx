@@ -25,7 +25,7 @@ export function EventsPane({
         {shown.map((line, i) => (
           // Stream-only lines have no identity of their own: rows are positional.
           // biome-ignore lint/suspicious/noArrayIndexKey: see above
-          <LineText key={i} line={feedLineCells(line)} />
+          <LineText key={i} line={feedLineCells(line)} width={width - 2} />
         ))}
       </Box>
     </Pane>

@@ -1,5 +1,5 @@
-import { Box, Text } from "ink";
-import { oneLine } from "../format.js";
+import { Box } from "ink";
+import { type Line, seg } from "../select/line.js";
 import { describeIntent } from "../state/keymap.js";
 import type { UiState } from "../state/ui-state.js";
 import { LineText } from "./LineText.js";
@@ -13,52 +13,33 @@ const noticeColor = { info: "cyan", warn: "yellow", error: "red" } as const;
 export function Footer({ ui, width }: { ui: UiState; width: number }) {
   return (
     <Box width={width} height={1}>
-      {footerContent(ui)}
+      <LineText line={footerLine(ui)} width={width} />
     </Box>
   );
 }
 
-function footerContent(ui: UiState) {
+function footerLine(ui: UiState): Line {
   if (ui.mode === "confirm" && ui.confirm) {
-    return (
-      <Text color="yellow" bold wrap="truncate-end">
-        {` ${capitalised(describeIntent(ui.confirm))}?  y confirm   n / Esc cancel`}
-      </Text>
-    );
+    return [
+      seg(` ${capitalised(describeIntent(ui.confirm))}?  y confirm   n / Esc cancel`, "yellow", {
+        bold: true,
+      }),
+    ];
   }
   if (ui.mode === "filter") {
-    return (
-      <LineText
-        line={[
-          { text: " / ", color: "yellow", bold: true },
-          { text: ui.filters[ui.view] },
-          { text: "▏", color: "yellow" },
-          { text: "   Enter keep  Esc clear  ↑/↓ move", color: "gray" },
-        ]}
-      />
-    );
+    return [
+      seg(" / ", "yellow", { bold: true }),
+      seg(ui.filters[ui.view]),
+      seg("▏", "yellow"),
+      seg("   Enter keep  Esc clear  ↑/↓ move", "gray"),
+    ];
   }
-  if (ui.notice) {
-    return (
-      <Text color={noticeColor[ui.notice.level]} wrap="truncate-end">
-        {` ${oneLine(ui.notice.text)}`}
-      </Text>
-    );
-  }
-  if (ui.mode === "help") return <Text color="gray"> Esc / ? close help</Text>;
+  if (ui.notice) return [seg(` ${ui.notice.text}`, noticeColor[ui.notice.level])];
+  if (ui.mode === "help") return [seg(" Esc / ? close help", "gray")];
   if (ui.mode === "detail") {
-    return (
-      <Text color="gray" wrap="truncate-end">
-        {" "}
-        j/k scroll g/G top/bottom Esc back r retry x kill
-      </Text>
-    );
+    return [seg(" j/k scroll g/G top/bottom Esc back r retry x kill", "gray")];
   }
-  return (
-    <Text color="gray" wrap="truncate-end">
-      {hints}
-    </Text>
-  );
+  return [seg(hints, "gray")];
 }
 
 function capitalised(text: string): string {

@@ -1,5 +1,7 @@
-import { Box, Text } from "ink";
+import { Box } from "ink";
+import { seg } from "../select/line.js";
 import { type KeyHelp, keyHelp } from "../state/keymap.js";
+import { LineText } from "./LineText.js";
 import { Pane } from "./Pane.js";
 
 /** Every key of TUI.md: live keys on the left, replay keys on the right (fits 80×24). */
@@ -26,14 +28,13 @@ function Column({
 }) {
   return (
     <Box flexDirection="column" width={width}>
-      <Text color="magenta" bold>
-        {` ${title}`}
-      </Text>
+      <LineText line={[seg(` ${title}`, "magenta", { bold: true })]} width={width} />
       {keys.map((k) => (
-        <Text key={`${k.keys}:${k.does}`} wrap="truncate-end">
-          <Text color="cyan">{` ${k.keys.padEnd(10)} `}</Text>
-          {k.does}
-        </Text>
+        <LineText
+          key={`${k.keys}:${k.does}`}
+          line={[seg(` ${k.keys.padEnd(10)} `, "cyan"), seg(k.does)]}
+          width={width}
+        />
       ))}
     </Box>
   );

@@ -1,6 +1,9 @@
-import { Box, Text } from "ink";
+import { Box } from "ink";
 import type { ReactNode } from "react";
+import { textCells } from "../draw.js";
 import { clip, oneLine } from "../format.js";
+import { seg } from "../select/line.js";
+import { LineText } from "./LineText.js";
 
 export interface PaneProps {
   title: string;
@@ -17,16 +20,17 @@ export interface PaneProps {
 export function Pane({ title, width, height, focused = false, children }: PaneProps) {
   const color = focused ? "cyan" : "gray";
   const name = clip(oneLine(title), Math.max(0, width - 4));
-  const rule = "─".repeat(Math.max(0, width - 4 - [...name].length));
+  const rule = "─".repeat(Math.max(0, width - 4 - textCells(name)));
   return (
     <Box flexDirection="column" width={width} height={height} flexShrink={0}>
-      <Text color={color} wrap="truncate-end">
-        {"┌ "}
-        <Text bold={focused} color={focused ? "cyan" : "white"}>
-          {name}
-        </Text>
-        {` ${rule}┐`}
-      </Text>
+      <LineText
+        line={[
+          seg("┌ ", color),
+          seg(name, focused ? "cyan" : "white", { bold: focused }),
+          seg(` ${rule}┐`, color),
+        ]}
+        width={width}
+      />
       <Box
         borderStyle="single"
         borderTop={false}

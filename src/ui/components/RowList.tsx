@@ -1,6 +1,6 @@
-import { Box, Text } from "ink";
+import { Box } from "ink";
 import { useRef } from "react";
-import type { Row } from "../select/line.js";
+import { type Row, seg } from "../select/line.js";
 import type { Rows } from "../select/rows.js";
 import { LineText } from "./LineText.js";
 
@@ -8,6 +8,7 @@ export interface RowListProps {
   rows: Rows;
   cursor: number;
   height: number;
+  width: number;
   empty: string;
 }
 
@@ -15,22 +16,18 @@ export interface RowListProps {
  * A scrolling list that builds elements only for the rows that fit. The window moves
  * only as far as needed to keep the cursor visible, so the list does not jump around.
  */
-export function RowList({ rows, cursor, height, empty }: RowListProps) {
+export function RowList({ rows, cursor, height, width, empty }: RowListProps) {
   const offsetRef = useRef(0);
   const visible = Math.max(0, height);
   offsetRef.current = windowStart(offsetRef.current, cursor, visible, rows.length);
   const start = offsetRef.current;
   if (rows.length === 0) {
-    return (
-      <Text color="gray" wrap="truncate-end">
-        {empty}
-      </Text>
-    );
+    return <LineText line={[seg(empty, "gray")]} width={width} />;
   }
   return (
     <Box flexDirection="column" height={visible}>
       {visibleRows(rows, start, visible).map((row, i) => (
-        <LineText key={row.key} line={row.line} selected={start + i === cursor} />
+        <LineText key={row.key} line={row.line} width={width} selected={start + i === cursor} />
       ))}
     </Box>
   );

@@ -28,6 +28,7 @@ export function Scrubber({ replay, head, state, width }: ScrubberProps) {
           { text: `×${replay.speed} ${replay.playing ? "▶" : "▷"}   `, color: "yellow" },
           { text: "[ ] tick  { } attempt  Space play  +/- speed  Esc live", color: "gray" },
         ]}
+        width={width}
       />
     </Box>
   );

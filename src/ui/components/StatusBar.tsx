@@ -1,9 +1,12 @@
-import { Box, Text } from "ink";
+import { Box } from "ink";
+import { useContext } from "react";
 import type { LoopState } from "../../store/projections/types.js";
 import type { EngineLiveness } from "../data/source.js";
+import { drawLine } from "../draw.js";
 import { shortTime } from "../format.js";
+import { type Line, seg } from "../select/line.js";
 import { controlSegs, counterSegs, type DisplayMode, engineSegs } from "../select/status-bar.js";
-import { LineText } from "./LineText.js";
+import { ColorsContext, LineText } from "./LineText.js";
 
 export interface StatusBarProps {
   label: string;
@@ -25,29 +28,31 @@ const ROOM_FOR_NAME = 110;
  * cut first when the pane is narrow.
  */
 export function StatusBar({ label, engine, state, nowMs, mode, width }: StatusBarProps) {
-  const marker = mode === "frozen" ? " FROZEN " : mode === "replay" ? " REPLAY " : "";
+  const colors = useContext(ColorsContext);
+  const left: Line = [
+    seg(width >= ROOM_FOR_NAME ? " forge-loop " : "", undefined, { bold: true }),
+    seg(` ${label}  `, "cyan"),
+    ...engineSegs(engine, state, nowMs, mode),
+    seg("  "),
+    ...counterSegs(state),
+  ];
+  const right: Line = [
+    ...(mode === "live" ? controlSegs(state, nowMs) : []),
+    seg(markerText(mode), mode === "replay" ? "magenta" : "yellow", { inverse: true }),
+    seg(` ${shortTime(nowMs)} `, "gray"),
+  ];
+  const rightWidth = drawLine(right, width, { colors }).cells;
   return (
     <Box width={width} height={1}>
-      <Box flexGrow={1} flexShrink={1}>
-        <LineText
-          line={[
-            width >= ROOM_FOR_NAME ? { text: " forge-loop ", bold: true } : { text: "" },
-            { text: ` ${label}  `, color: "cyan" },
-            ...engineSegs(engine, state, nowMs, mode),
-            { text: "  " },
-            ...counterSegs(state),
-          ]}
-        />
+      <Box width={width - rightWidth}>
+        <LineText line={left} width={width - rightWidth} />
       </Box>
-      <Box flexShrink={0}>
-        {mode === "live" ? <LineText line={controlSegs(state, nowMs)} /> : null}
-        {marker ? (
-          <Text inverse color={mode === "replay" ? "magenta" : "yellow"}>
-            {marker}
-          </Text>
-        ) : null}
-        <Text color="gray">{` ${shortTime(nowMs)} `}</Text>
-      </Box>
+      <LineText line={right} width={rightWidth} />
     </Box>
   );
+}
+
+function markerText(mode: DisplayMode): string {
+  if (mode === "frozen") return " FROZEN ";
+  return mode === "replay" ? " REPLAY " : "";
 }

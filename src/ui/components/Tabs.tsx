@@ -1,5 +1,7 @@
-import { Box, Text } from "ink";
+import { Box } from "ink";
+import { type Line, seg } from "../select/line.js";
 import { type ViewId, views } from "../state/views.js";
+import { LineText } from "./LineText.js";
 
 export interface TabsProps {
   current: ViewId;
@@ -10,23 +12,20 @@ export interface TabsProps {
 
 /** ` 1 Tasks 12  2 Workers 2  …` with the current view highlighted and its filter shown. */
 export function Tabs({ current, counts, filter, width }: TabsProps) {
+  const line: Line = [
+    ...views.flatMap((v) => {
+      const on = v.id === current;
+      const count = counts[v.id] === undefined ? "" : ` ${counts[v.id]}`;
+      return [
+        seg(" "),
+        seg(` ${v.digit} ${v.title}${count} `, on ? "cyan" : "white", { inverse: on, bold: on }),
+      ];
+    }),
+    seg(filter ? `   filter: ${filter}` : "", "yellow"),
+  ];
   return (
     <Box width={width} height={1}>
-      <Text wrap="truncate-end">
-        {views.map((v) => (
-          <Text key={v.id}>
-            {" "}
-            <Text
-              inverse={v.id === current}
-              bold={v.id === current}
-              color={v.id === current ? "cyan" : "white"}
-            >
-              {` ${v.digit} ${v.title}${counts[v.id] === undefined ? "" : ` ${counts[v.id]}`} `}
-            </Text>
-          </Text>
-        ))}
-        {filter ? <Text color="yellow">{`   filter: ${filter}`}</Text> : null}
-      </Text>
+      <LineText line={line} width={width} />
     </Box>
   );
 }

@@ -7,8 +7,8 @@ import type { LiveView, UiSource } from "../data/source.js";
 import type { DisplayMode } from "../select/status-bar.js";
 import type { UiState } from "../state/ui-state.js";
 
-/** Feed lines shown in replay: the events pane and the Events view never need more. */
-const REPLAY_FEED_LINES = 300;
+/** Feed lines the Events view lists in replay (the events pane shows a few of them). */
+export const REPLAY_FEED_LINES = 300;
 
 export interface Display {
   mode: DisplayMode;
@@ -30,7 +30,8 @@ interface Frozen {
 /**
  * What the screen shows: the live state, the frozen one (`Z`) or the replayed one (`p`).
  * `tick` is the clock's last tick: live, the display changes with each tick and each
- * change of the source, and its "now" is read fresh for each.
+ * change of the source, and its "now" is read fresh for each. `feedLines` is how many feed
+ * lines the screen shows: replay reads only those from the log at each step.
  */
 export function useDisplay(
   source: UiSource,
@@ -38,6 +39,7 @@ export function useDisplay(
   ui: UiState,
   clock: Clock,
   tick: number,
+  feedLines: number,
 ): Display {
   const replaySeq = ui.replay?.seq;
   const frozenAt = ui.frozenAt;
@@ -46,8 +48,8 @@ export function useDisplay(
     [source, replaySeq],
   );
   const replayFeed = useMemo(
-    () => (replaySeq === undefined ? undefined : source.feedUpTo(replaySeq, REPLAY_FEED_LINES)),
-    [source, replaySeq],
+    () => (replaySeq === undefined ? undefined : source.feedUpTo(replaySeq, feedLines)),
+    [source, replaySeq, feedLines],
   );
   // Freezing keeps what was on screen: a copy of the live state (whose maps go on being
   // folded; rows are never mutated, so copying the maps is enough), the feed and the time.
@@ -69,7 +71,7 @@ export function useDisplay(
       state: replayed,
       feed: replayFeed,
       nowMs: Number.isFinite(at) ? at : clock.now(),
-      key: `replay:${replaySeq}:${replayed.seq}`,
+      key: `replay:${replaySeq}:${replayed.seq}:${feedLines}`,
     };
   }
   if (frozen.current) {

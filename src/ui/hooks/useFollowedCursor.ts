@@ -1,4 +1,4 @@
-import { useEffect, useRef } from "react";
+import { useRef } from "react";
 import type { Rows } from "../select/rows.js";
 import type { UiAction, UiState } from "../state/ui-state.js";
 import type { ViewId } from "../state/views.js";
@@ -23,9 +23,8 @@ export function useFollowedCursor(
   }
   const key = rows.at(cursor)?.key;
   last.current[ui.view] = key === undefined ? undefined : { key, index: cursor };
-  const stored = ui.cursor[ui.view];
-  useEffect(() => {
-    if (cursor !== stored) dispatch({ type: "follow", cursor });
-  }, [cursor, stored, dispatch]);
+  // Stored during the render (React redoes the render at once, before committing it), not
+  // in an effect after it: that would draw every frame twice.
+  if (cursor !== ui.cursor[ui.view]) dispatch({ type: "follow", cursor });
   return cursor;
 }

@@ -10,7 +10,12 @@ export function useTerminalSize(): Size {
   const { stdout } = useStdout();
   const [size, setSize] = useState<Size>(() => sizeOf(stdout));
   useEffect(() => {
-    const onResize = () => setSize(sizeOf(stdout));
+    const onResize = () => {
+      const now = sizeOf(stdout);
+      setSize((before) =>
+        before.columns === now.columns && before.rows === now.rows ? before : now,
+      );
+    };
     stdout.on("resize", onResize);
     onResize();
     return () => {

@@ -23,9 +23,11 @@ export function useTranscriptTail(
     let current = true;
     const keep = (lines: string[]) => {
       if (!current) return;
-      setLoaded((before) =>
-        before.key === key && sameLines(before.lines, lines) ? before : { key, lines },
-      );
+      // What is shown for this attempt: lines read for another one count as none.
+      setLoaded((before) => {
+        const shown = before.key === key ? before.lines : [];
+        return sameLines(shown, lines) ? before : { key, lines };
+      });
     };
     source.transcriptTail(issue, attempt, TRANSCRIPT_LINES).then(keep, () => keep([]));
     return () => {

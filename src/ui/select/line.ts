@@ -11,6 +11,7 @@ export interface Seg {
   color?: Color;
   bold?: boolean;
   dim?: boolean;
+  inverse?: boolean;
 }
 
 export type Line = readonly Seg[];
@@ -24,7 +25,11 @@ export interface Row {
 }
 
 /** A segment whose text is made safe for one terminal line. */
-export function seg(text: string, color?: Color, style?: { bold?: boolean; dim?: boolean }): Seg {
+export function seg(
+  text: string,
+  color?: Color,
+  style?: { bold?: boolean; dim?: boolean; inverse?: boolean },
+): Seg {
   return { text: oneLine(text), ...(color ? { color } : {}), ...style };
 }
 

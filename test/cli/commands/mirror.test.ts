@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { formatSummary } from "../../../src/cli/commands/mirror.js";
+import { formatSummary } from "../../../src/cli/actions/mirror.js";
 import { openEventLog } from "../../../src/store/log/sqlite-event-log.js";
 import { acquireWriterLock } from "../../../src/store/log/writer-lock.js";
 import { pyDumps, pyJsonl, runnerHistory } from "../../support/legacy-lines.js";

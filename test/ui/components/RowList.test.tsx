@@ -10,7 +10,7 @@ const rows = rowsOf(
 
 describe("RowList", () => {
   it("draws only the rows that fit, with the cursor in view", () => {
-    const ui = render(<RowList rows={rows} cursor={5000} height={8} empty="none" />);
+    const ui = render(<RowList rows={rows} cursor={5000} height={8} width={40} empty="none" />);
     const lines = (ui.lastFrame() ?? "").split("\n");
     expect(lines).toHaveLength(8);
     expect(lines.at(-1)).toBe("row 5000");
@@ -18,7 +18,9 @@ describe("RowList", () => {
   });
 
   it("says what is missing when there are no rows", () => {
-    const ui = render(<RowList rows={rowsOf([])} cursor={0} height={8} empty="no tasks yet" />);
+    const ui = render(
+      <RowList rows={rowsOf([])} cursor={0} height={8} width={40} empty="no tasks yet" />,
+    );
     expect(ui.lastFrame()).toBe("no tasks yet");
     ui.unmount();
   });
