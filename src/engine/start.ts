@@ -42,6 +42,7 @@ export function startEngine(loaded: LoadedConfig, options: StartOptions): Starte
   const report = options.report ?? ((m: string) => process.stderr.write(`${m}\n`));
   const paths = statePaths(config.paths.state_dir);
   let emitter: Emitter | undefined;
+  const runtime = new Runtime();
   const forge =
     options.forge ??
     openForge(loaded, {
@@ -58,6 +59,7 @@ export function startEngine(loaded: LoadedConfig, options: StartOptions): Starte
           wait_ms: ms,
           service: "github",
         }),
+      waits: { sleep: runtime.forgeWaits.sleep },
     });
   const store = openStore(paths.eventsDb, { mode: "writer", clock, checkpoints: "caller" });
   const stream = new JsonlWriter(paths.eventsJsonl, { clock });
@@ -73,7 +75,7 @@ export function startEngine(loaded: LoadedConfig, options: StartOptions): Starte
       tracker: forge.tracker,
       platform: forge.platform,
       clock,
-      runtime: new Runtime(),
+      runtime,
       startWorker,
       briefs: {
         worker: loadBriefTemplate("worker", paths.briefsDir),

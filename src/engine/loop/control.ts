@@ -88,6 +88,7 @@ function halt(ctx: EngineContext, request: Request): Answer {
       running.stopRequested = "halted";
       void running.worker?.kill("halted now");
     }
+    ctx.runtime.forgeWaits.interrupt("halt --now");
     return {
       result: "applied",
       detail: `halted now; stopping ${ctx.runtime.running.size} running attempt(s)`,

@@ -73,6 +73,7 @@ export class Engine {
       running.stopRequested = "halted";
       void running.worker?.kill(`engine stopping (${reason})`);
     }
+    this.ctx.runtime.forgeWaits.interrupt(`engine stopping (${reason})`);
     this.ctx.runtime.wake();
   }
 

@@ -4,6 +4,7 @@
  * lives in the log; this is rebuilt empty at every start.
  */
 import type { Claim } from "../../store/queue/queue.js";
+import { InterruptibleWaits } from "../forge/github/interruptible-waits.js";
 import type { WorkerHandle } from "../workers/types.js";
 
 export interface RunningAttempt {
@@ -24,6 +25,8 @@ export class Runtime {
   readonly running = new Map<number, RunningAttempt>();
   /** Issues the operator asked to retry now (`force` also bypasses max_attempts). */
   readonly retries = new Map<number, { force: boolean }>();
+  /** GitHub's rate-limit and server-error waits, cut short by `halt --now` or a stop. */
+  readonly forgeWaits = new InterruptibleWaits();
   private wakeUp: (() => void) | undefined;
   stopping = false;
 

@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { demoIssues, type ScenarioName } from "../../../src/engine/demo/scenarios.js";
 import { readLedger } from "../../../src/engine/loop/ledger.js";
 import { startEngine } from "../../../src/engine/start.js";
+import { requestControl } from "../../../src/store/control/request.js";
 import { readJsonlFile } from "../../../src/store/jsonl/reader.js";
 import { statePaths } from "../../../src/store/paths.js";
 import { openStore } from "../../../src/store/store.js";
@@ -230,4 +231,45 @@ describe("engine end to end on GitHub", () => {
     ]);
     expect(github.repo.issues.get(issue)).toMatchObject({ state: "closed" });
   }, 180_000);
+  it("halt --now cuts short an hour-long rate-limit wait: the attempt stops at once, halted", async () => {
+    const { sandbox, fake: github, issues } = await githubSandbox(["clean"]);
+    const issue = issues.get("clean")!;
+    github.inject({ method: "POST", path: /\/pulls$/ }, faults.secondaryRateLimit(3600));
+    process.env.FORGE_LOOP_DEMO_STEP_MS ??= fastEnv.FORGE_LOOP_DEMO_STEP_MS;
+    const paths = statePaths(sandbox.stateDir);
+    const started = startEngine(sandbox.loaded, {
+      version: "test",
+      env: { ...process.env, GITHUB_TOKEN: github.token, GH_TOKEN: "" },
+      report: () => {},
+    });
+    const run = started.engine.run();
+    try {
+      const waiting = () =>
+        readJsonlFile(paths.eventsJsonl).records.some((r) => r.kind === "forge.wait");
+      while (!waiting()) await new Promise((r) => setTimeout(r, 50));
+
+      const operator = openStore(paths.eventsDb, { mode: "observer" });
+      const haltedAt = Date.now();
+      try {
+        requestControl(operator, { command: "halt", mode: "now", by: "test" });
+      } finally {
+        operator.close();
+      }
+      const statusNow = () => readState(sandbox).tasks.get(String(issue))?.status;
+      // Without the interruption the attempt would sit out GitHub's hour.
+      while (statusNow() !== "compensated" && Date.now() - haltedAt < 10_000) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(statusNow()).toBe("compensated");
+      expect(readState(sandbox).loop.get("loop")).toMatchObject({
+        status: "halted",
+        haltMode: "now",
+      });
+      expect([...github.repo.pulls.values()]).toEqual([]);
+    } finally {
+      started.engine.stop("signal");
+      await run;
+      started.close();
+    }
+  }, 120_000);
 });

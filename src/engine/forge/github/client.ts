@@ -21,6 +21,7 @@ import { Octokit } from "@octokit/rest";
 import { UserError } from "../../../shared/errors.js";
 import { redact } from "../../../shared/redact.js";
 import { type GitHubToken, TOKEN_HINT } from "./auth.js";
+import { WaitInterrupted } from "./interruptible-waits.js";
 import { defaultWaitPolicy, type FailedRequest, nextWait, type WaitPolicy } from "./waits.js";
 
 export interface RepoRef {
@@ -104,7 +105,15 @@ export function createGitHubApi(options: GitHubClientOptions): GitHubApi {
             `GitHub ${wait.cause} on ${what}: waiting ${seconds(wait.ms)} before retry ${isLimit ? counts.rateLimit : counts.server}`,
             wait.ms,
           );
-          await policy.sleep(wait.ms);
+          await policy.sleep(wait.ms).catch((stop: unknown) => {
+            throw stop instanceof WaitInterrupted
+              ? new GitHubApiError(
+                  `GitHub ${what} not retried after ${wait.cause}: ${stop.message}`,
+                  undefined,
+                  (err as FailedRequest).status,
+                )
+              : stop;
+          });
         }
       }
     };
