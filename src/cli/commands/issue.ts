@@ -2,12 +2,13 @@
  * `forge-loop issue add|list|show|label|close`: manage the local tracker's issues in
  * `<state dir>/local-forge.db` (default `.forge-loop`). Safe to use while an engine runs.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { LocalTracker } from "../../engine/forge/local/tracker.js";
 import type { Issue, IssueComment } from "../../engine/forge/types.js";
 import { UserError } from "../../shared/errors.js";
 import { DEFAULT_STATE_DIR, statePaths } from "../../store/paths.js";
+import { CONFIG_FILE } from "./init.js";
 
 export interface CommandIo {
   out(text: string): void;
@@ -20,6 +21,7 @@ const processIo: CommandIo = {
   readStdin: () => readFileSync(0),
 };
 
+/** The default of the config's `labels.priority_prefix`. */
 const PRIORITY_PREFIX = "priority:";
 
 export function register(program: Command, io: CommandIo = processIo): void {
@@ -34,12 +36,23 @@ export function register(program: Command, io: CommandIo = processIo): void {
     .option("--body <text>", "the issue's body")
     .option("--body-file <path>", "read the body from a file (- for standard input)")
     .option("--label <name>", "add a label (repeatable)", collect, [] as string[])
-    .option("--priority <pN>", `add the label ${PRIORITY_PREFIX}pN (p0 first … p3 last)`)
+    .option(
+      "--priority <pN>",
+      `add the priority label pN (p0 first … p3 last): ${PRIORITY_PREFIX}pN, or the config's labels.priority_prefix`,
+    )
+    .option(
+      "--config <file>",
+      `the config naming labels.priority_prefix (default: ${CONFIG_FILE} if present)`,
+    )
     .option("--json", "print the issue as JSON")
     .option("--dir <path>", "state directory", DEFAULT_STATE_DIR)
     .action(async (title: string, opts: AddOptions) => {
       const body = readBody(opts, io);
-      const labels = [...opts.label, ...(opts.priority ? [priorityLabel(opts.priority)] : [])];
+      const priority =
+        opts.priority === undefined
+          ? []
+          : [priorityLabel(opts.priority, await priorityPrefix(opts.config))];
+      const labels = [...opts.label, ...priority];
       const created = await withTracker(opts.dir, true, (t) => t.create({ title, body, labels }));
       io.out(
         opts.json
@@ -111,6 +124,7 @@ interface AddOptions {
   bodyFile?: string;
   label: string[];
   priority?: string;
+  config?: string;
   json?: boolean;
   dir: string;
 }
@@ -158,11 +172,32 @@ function readBody(opts: AddOptions, io: CommandIo): string {
   }
 }
 
-export function priorityLabel(priority: string): string {
+export function priorityLabel(priority: string, prefix = PRIORITY_PREFIX): string {
   if (!/^p[0-3]$/.test(priority)) {
     throw new UserError(`--priority must be p0, p1, p2 or p3 (got ${JSON.stringify(priority)})`);
   }
-  return `${PRIORITY_PREFIX}${priority}`;
+  return `${prefix}${priority}`;
+}
+
+/**
+ * The engine orders the backlog by `<labels.priority_prefix>pN`, so the label added must use
+ * the configured prefix. The config is read only for that (its repository and paths are not
+ * resolved): an explicit `--config` must exist; the default file is used when present.
+ */
+async function priorityPrefix(configPath: string | undefined): Promise<string> {
+  const path = configPath ?? CONFIG_FILE;
+  if (configPath === undefined && !existsSync(path)) return PRIORITY_PREFIX;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UserError(
+      `cannot read the config ${path}: ${(err as Error).message}`,
+      "Give the path of your forge-loop.yaml with --config, or leave it out for the default prefix.",
+    );
+  }
+  const { parseConfigText } = await import("../../engine/config/load.js");
+  return parseConfigText(text, { source: path }).labels.priority_prefix;
 }
 
 function parseState(state: string): "open" | "closed" | "all" {

@@ -109,6 +109,25 @@ describe("forge-loop issue", () => {
     ).toContain("\u001b]0;pwned");
   });
 
+  it("names the priority with the config's labels.priority_prefix, the engine's ordering key", async () => {
+    const dir = join(tempDir(), "state");
+    const config = join(tempDir(), "forge-loop.yaml");
+    writeFileSync(config, "repo: .\nlabels:\n  priority_prefix: 'prio/'\n");
+    await run(dir, ["add", "Configured", "--priority", "p0", "--config", config]);
+    await run(dir, ["add", "Default", "--priority", "p2"]);
+    expect(await run(dir, ["list"])).toBe(
+      "#1  open    Configured  [prio/p0]\n#2  open    Default  [priority:p2]\n",
+    );
+    await expect(
+      run(dir, ["add", "x", "--priority", "p1", "--config", join(dir, "missing.yaml")]),
+    ).rejects.toThrow(/cannot read the config .*missing\.yaml/);
+    writeFileSync(config, "repo: .\nlabels:\n  priority_prefix: 7\n");
+    await expect(run(dir, ["add", "x", "--priority", "p1", "--config", config])).rejects.toThrow(
+      /invalid configuration/,
+    );
+    expect(JSON.parse(await run(dir, ["list", "--json"]))).toHaveLength(2);
+  });
+
   it("explains bad input", async () => {
     const dir = join(tempDir(), "state");
     await expect(run(dir, ["list"])).rejects.toThrow(/no local forge at/);
