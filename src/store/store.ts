@@ -30,8 +30,10 @@ import {
 import {
   commonCursor,
   ensureProjectionTables,
+  projectionsVersionIsCurrent,
   projectionTablesExist,
   readTableState,
+  recordProjectionsVersion,
 } from "./projections/tables.js";
 import type { LoopState } from "./projections/types.js";
 
@@ -103,14 +105,16 @@ export function openStore(dbPath: string, options: OpenStoreOptions): Store {
       db.pragma(`wal_autocheckpoint = ${options.checkpoints === "caller" ? 0 : 4000}`);
       ensureProjectionTables(db, projections);
       ensureSnapshotTables(db);
-      // Cursors that disagree mean a projection was added: its snapshots must be redone
-      // too. From 0, a rebuild is the faster way to the same tables.
+      // Cursors that disagree mean a projection was added, and another version means the
+      // reducers changed: every table and snapshot must be redone. From 0, a rebuild is the
+      // faster way to the same tables.
       const cursor = commonCursor(db, projections);
-      if (cursor === undefined || (cursor === 0 && log.head() > 0)) {
-        rebuildProjections(db, readEvents, { snapshotEvery });
-      } else {
-        projector.catchUp(db);
-      }
+      const head = log.head();
+      const current = projectionsVersionIsCurrent(db);
+      const rebuild = cursor === undefined || (head > 0 && (cursor === 0 || !current));
+      if (rebuild) rebuildProjections(db, readEvents, { snapshotEvery });
+      if (!current) recordProjectionsVersion(db);
+      if (!rebuild) projector.catchUp(db);
     }
   } catch (err) {
     opened.close();

@@ -14,6 +14,8 @@ const allowed = [
   /^node:/,
   /^commander$/,
   /^\.\/commands\/[a-z-]+\.js$/,
+  // Another command's definition (from a file in commands/).
+  /^\.\/[a-z-]+\.js$/,
   /^\.\.\/store-options\.js$/,
   /^\.\.\/\.\.\/store\/paths\.js$/,
   /^\.\.\/\.\.\/shared\/errors\.js$/,

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { asciiEscapeJson } from "../../src/store/contract/canonical-json.js";
 import type { AppendInput } from "../../src/store/contract/envelope.js";
 import { openEventLog } from "../../src/store/log/sqlite-event-log.js";
-import { readCursors } from "../../src/store/projections/tables.js";
+import { PROJECTIONS_VERSION, readCursors } from "../../src/store/projections/tables.js";
 import type { LoopState } from "../../src/store/projections/types.js";
 import { openStateDir, openStore, type Store } from "../../src/store/store.js";
 import { engineEvents, prng } from "../support/engine-stream.js";
@@ -102,6 +102,59 @@ describe("openStore", () => {
 
     const reopened = openStore(path, { mode: "writer", snapshotEvery: 100 });
     expect(readCursors(reopened.db).get("verdicts")).toBe(400);
+    expect(reopened.verify().ok).toBe(true);
+    reopened.close();
+  });
+
+  it("does not trust tables folded by other reducers: readers fold the log, the writer rebuilds them", () => {
+    const path = join(dir, "events.db");
+    const writer = openStore(path, { mode: "writer", snapshotEvery: 100 });
+    writer.log.appendBatch(engineEvents(400, { seed: 35, issues: 30 }));
+    const expected = stateEntries(writer.readState());
+    // What an older build's reducers left: another version, and rows this build would not make.
+    writer.db
+      .prepare("UPDATE forge_loop_meta SET value = '1' WHERE key = 'projections_version'")
+      .run();
+    writer.db.prepare("UPDATE proj_tasks SET json = '{\"old\":true}'").run();
+    writer.close();
+
+    const reader = openStore(path, { mode: "readonly" });
+    expect(stateEntries(reader.readState())).toEqual(expected);
+    expect(stateEntries(reader.stateAt(250))).toEqual(
+      stateEntries(foldUpTo(reader.log.since(0), 250)),
+    );
+    reader.close();
+
+    const reopened = openStore(path, { mode: "writer", snapshotEvery: 100 });
+    expect(
+      reopened.db
+        .prepare("SELECT value FROM forge_loop_meta WHERE key = 'projections_version'")
+        .pluck()
+        .get(),
+    ).toBe(String(PROJECTIONS_VERSION));
+    expect(
+      reopened.db
+        .prepare("SELECT count(*) FROM proj_tasks WHERE json LIKE '%\"old\"%'")
+        .pluck()
+        .get(),
+    ).toBe(0);
+    expect(reopened.verify().ok).toBe(true);
+    reopened.close();
+    const again = openStore(path, { mode: "readonly" });
+    expect(stateEntries(again.readState())).toEqual(expected);
+    again.close();
+  });
+
+  it("records the reducers' version in a new database without rebuilding it on the next open", () => {
+    const path = join(dir, "events.db");
+    const fresh = openStore(path, { mode: "writer", snapshotEvery: 100 });
+    fresh.log.appendBatch(engineEvents(300, { seed: 36, issues: 20 }));
+    const firstRow = () => fresh.db.prepare("SELECT min(id) FROM snapshot_rows").pluck().get();
+    const before = firstRow();
+    fresh.close();
+    const reopened = openStore(path, { mode: "writer", snapshotEvery: 100 });
+    // A rebuild would have replaced every stored row version with new ids.
+    expect(reopened.db.prepare("SELECT min(id) FROM snapshot_rows").pluck().get()).toBe(before);
     expect(reopened.verify().ok).toBe(true);
     reopened.close();
   });

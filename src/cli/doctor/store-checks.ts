@@ -6,6 +6,11 @@
 import type Database from "better-sqlite3";
 import { tableExists } from "../../store/log/schema.js";
 import { describeHeartbeat, isHolderAlive, readWriterLock } from "../../store/log/writer-lock.js";
+import {
+  PROJECTIONS_VERSION,
+  projectionsVersionIsCurrent,
+  storedProjectionsVersion,
+} from "../../store/projections/tables.js";
 import type { DoctorCheck } from "./doctor.js";
 
 export const chainCheck: DoctorCheck = {
@@ -87,6 +92,14 @@ export const projectionsCheck: DoctorCheck = {
         status: "fail",
         summary: `${ahead.length} projection cursor(s) past the log's head ${head}: rebuild them`,
         details: ahead.map((c) => `${c.name} at ${c.sequence}`),
+        data,
+      };
+    }
+    if (!log.isForeign && !projectionsVersionIsCurrent(log.db)) {
+      const stored = storedProjectionsVersion(log.db) ?? "unrecorded";
+      return {
+        status: "warn",
+        summary: `projections folded by other reducers (version ${stored}, this build ${PROJECTIONS_VERSION}); the engine rebuilds them at its next start, and readers fold the log meanwhile`,
         data,
       };
     }

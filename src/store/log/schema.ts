@@ -95,6 +95,23 @@ export function inspectDatabase(db: Database.Database): DatabaseInfo {
   return { origin: "ours", schemaVersion: Number(row?.value ?? 0), eventColumns, chainScheme };
 }
 
+/** One value of our metadata, or undefined (no such key, or not one of our databases). */
+export function readMeta(db: Database.Database, key: string): string | undefined {
+  if (!tableExists(db, META_TABLE)) return undefined;
+  const row = db.prepare(`SELECT value FROM ${META_TABLE} WHERE key = ?`).get(key) as
+    | { value: string }
+    | undefined;
+  return row?.value;
+}
+
+/** Sets one value of our metadata (the table exists once `migrate` has run). */
+export function writeMeta(db: Database.Database, key: string, value: string): void {
+  db.prepare(
+    `INSERT INTO ${META_TABLE} (key, value) VALUES (?, ?)
+     ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+  ).run(key, value);
+}
+
 export function tableExists(db: Database.Database, name: string): boolean {
   return (
     db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !==

@@ -9,6 +9,7 @@
  * last sequence folded into each table.
  */
 import type Database from "better-sqlite3";
+import { readMeta, writeMeta } from "../log/schema.js";
 import type { AnyProjection } from "./all.js";
 import { emptyState } from "./fold.js";
 import type { LoopState, ProjectionName } from "./types.js";
@@ -17,6 +18,28 @@ export function tableOf(name: string): string {
   // Names come from code, never from input; the check keeps SQL built from them safe.
   if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`invalid projection name: ${name}`);
   return `proj_${name}`;
+}
+
+/**
+ * The version of what the reducers make of the events. Bump it whenever a reducer folds the
+ * same events into different rows: tables an older build wrote are then not trusted —
+ * readers fold the log themselves, and the writer rebuilds them when it opens the store.
+ */
+export const PROJECTIONS_VERSION = 2;
+const VERSION_KEY = "projections_version";
+
+/** The version of the reducers that folded the tables; undefined before this was recorded. */
+export function storedProjectionsVersion(db: Database.Database): string | undefined {
+  return readMeta(db, VERSION_KEY);
+}
+
+/** True when the tables were folded by reducers of this build's `PROJECTIONS_VERSION`. */
+export function projectionsVersionIsCurrent(db: Database.Database): boolean {
+  return storedProjectionsVersion(db) === String(PROJECTIONS_VERSION);
+}
+
+export function recordProjectionsVersion(db: Database.Database): void {
+  writeMeta(db, VERSION_KEY, String(PROJECTIONS_VERSION));
 }
 
 const cursorDdl =
@@ -43,7 +66,10 @@ export function ensureProjectionTables(
   }).immediate();
 }
 
-/** True when every projection has its table and a cursor row (a database we materialise). */
+/**
+ * True when every projection has its table and a cursor row (a database we materialise),
+ * folded by this build's reducers.
+ */
 export function projectionTablesExist(
   db: Database.Database,
   projections: readonly AnyProjection[],
@@ -54,7 +80,7 @@ export function projectionTablesExist(
   if (!names.has("projection_cursors")) return false;
   if (!projections.every((p) => names.has(tableOf(p.name)))) return false;
   const cursors = readCursors(db);
-  return projections.every((p) => cursors.has(p.name));
+  return projections.every((p) => cursors.has(p.name)) && projectionsVersionIsCurrent(db);
 }
 
 export function readCursors(db: Database.Database): Map<string, number> {

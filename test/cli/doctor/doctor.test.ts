@@ -15,6 +15,10 @@ import { storeChecks } from "../../../src/cli/doctor/store-checks.js";
 import type { AppendInput } from "../../../src/store/contract/envelope.js";
 import { openEventLog, type SqliteEventLog } from "../../../src/store/log/sqlite-event-log.js";
 import { acquireWriterLock, releaseWriterLock } from "../../../src/store/log/writer-lock.js";
+import {
+  PROJECTIONS_VERSION,
+  recordProjectionsVersion,
+} from "../../../src/store/projections/tables.js";
 import { createPython339Db, loadChainVectors } from "../../support/python-events-db.js";
 
 const HOST = "host-a";
@@ -75,6 +79,7 @@ function check(report: DoctorReport, name: string) {
 describe("runDoctor on our own log", () => {
   it("reports a healthy log: chain intact, projections at head, engine running, queue counts", async () => {
     const path = ourLog(10, (db) => {
+      recordProjectionsVersion(db);
       db.prepare("INSERT INTO projection_cursors VALUES ('tasks', 10), ('ticks', 10)").run();
       acquireWriterLock(db, { pid: process.pid, host: HOST, now: NOW - 3_000 });
       db.exec(`CREATE TABLE queue_items (id INTEGER PRIMARY KEY, dedupe_key TEXT, state TEXT,
@@ -130,9 +135,10 @@ describe("runDoctor on our own log", () => {
 
   it("warns on lagging projections and fails on a cursor past the head", async () => {
     const lagging = await doctor(
-      ourLog(10, (db) =>
-        db.prepare("INSERT INTO projection_cursors VALUES ('tasks', 7), ('ticks', 10)").run(),
-      ),
+      ourLog(10, (db) => {
+        recordProjectionsVersion(db);
+        db.prepare("INSERT INTO projection_cursors VALUES ('tasks', 7), ('ticks', 10)").run();
+      }),
     );
     expect(check(lagging, "projections")).toMatchObject({
       status: "warn",
@@ -145,6 +151,17 @@ describe("runDoctor on our own log", () => {
     );
     expect(check(ahead, "projections").status).toBe("fail");
     expect(ahead.healthy).toBe(false);
+  });
+
+  it("warns when the projections were folded by another build's reducers", async () => {
+    const older = await doctor(
+      ourLog(10, (db) => db.prepare("INSERT INTO projection_cursors VALUES ('tasks', 10)").run()),
+    );
+    expect(check(older, "projections")).toMatchObject({
+      status: "warn",
+      summary: `projections folded by other reducers (version unrecorded, this build ${PROJECTIONS_VERSION}); the engine rebuilds them at its next start, and readers fold the log meanwhile`,
+    });
+    expect(older.healthy).toBe(true);
   });
 
   it("tells a cleanly stopped engine from one that died holding the lock", async () => {

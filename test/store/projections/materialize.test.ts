@@ -15,7 +15,11 @@ import { openEventLog, type SqliteEventLog } from "../../../src/store/log/sqlite
 import type { AnyProjection } from "../../../src/store/projections/all.js";
 import { SqliteProjector } from "../../../src/store/projections/materialize.js";
 import { ensureSnapshotTables } from "../../../src/store/projections/snapshots.js";
-import { ensureProjectionTables, readCursors } from "../../../src/store/projections/tables.js";
+import {
+  ensureProjectionTables,
+  readCursors,
+  recordProjectionsVersion,
+} from "../../../src/store/projections/tables.js";
 
 type Op = [key: string, op: "set" | "del", value: number];
 interface TinyRow {
@@ -85,6 +89,7 @@ function openTiny(
   if (options.tables !== false) {
     ensureProjectionTables(log.db, [projection]);
     ensureSnapshotTables(log.db);
+    recordProjectionsVersion(log.db);
   }
   return { log, projector };
 }

@@ -169,11 +169,13 @@ function planned(row: TaskRow, event: FoldEvent): void {
 
 function skipped(row: TaskRow, event: FoldEvent): void {
   const reason = head(stringField(event.payload, "reason"), 200) ?? "unknown";
+  // A skip while the task's attempt is under way says nothing about the task: its reason
+  // would only outlive the attempt as a stale note ("skipped: in_flight" on a merged task).
+  const gated = reason === "risk_gated" || reason === "max_attempts";
+  if (reason === "in_flight" || (!gated && activeStatuses.has(row.status))) return;
   row.skipReason = reason;
-  if (reason === "in_flight") return;
   if (reason === "risk_gated") row.status = "needs_human";
   else if (reason === "max_attempts") row.status = "blocked";
-  else if (activeStatuses.has(row.status)) return;
   else if (reason === "cooldown") {
     row.status = "cooldown";
     const until = stringField(event.payload, "until");

@@ -261,14 +261,25 @@ describe("tasks projection: the engine's path", () => {
     if (reason === "cooldown") expect(row.retryAt).toBe("2026-11-21T00:00:00.000Z");
   });
 
-  it("a skip because it is in flight leaves the running task alone", () => {
-    const row = mustTask(42, (ev) => [
-      ev(...dispatch(1)),
-      ev(...checks(1, true)),
-      ev("task.skipped", { issue: 42, reason: "in_flight" }),
-    ]);
-    expect(row.status).toBe("checks");
-  });
+  it.each(["in_flight", "cooldown", "halted"])(
+    "a skip for %s leaves the running task alone, with no note left behind once it ends",
+    (reason) => {
+      const skippedWhileRunning = (ev: Ev) => [
+        ev(...dispatch(1)),
+        ev(...checks(1, true)),
+        ev("task.skipped", { issue: 42, reason }),
+      ];
+      const row = mustTask(42, skippedWhileRunning);
+      expect(row.status).toBe("checks");
+      expect(row.skipReason).toBeUndefined();
+      const ended = mustTask(42, (ev) => [
+        ...skippedWhileRunning(ev),
+        ev("task.completed", { issue: 42, attempt: 1 }),
+      ]);
+      expect(ended.status).toBe("completed");
+      expect(ended.skipReason).toBeUndefined();
+    },
+  );
 
   it.each([
     ["risk:high — PR left open for a human", "needs_human"],
