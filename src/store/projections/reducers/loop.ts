@@ -104,7 +104,9 @@ function apply(row: LoopRow, event: FoldEvent): void {
       setTick(row, payload);
       return;
     case "tick.completed":
-      setTick(row, payload);
+      // Ticks overlap (a tick ends when its attempts do): an earlier tick ending after a
+      // later one started must not turn the current tick back.
+      if (!isEarlierTick(row, payload)) setTick(row, payload);
       return;
     case "control.requested":
       requested(row, event);
@@ -138,6 +140,14 @@ function setTick(row: LoopRow, payload: Record<string, unknown>): void {
   if (tick === undefined) return;
   row.tick = tick;
   row.run = intField(payload, "run") ?? 0;
+}
+
+function isEarlierTick(row: LoopRow, payload: Record<string, unknown>): boolean {
+  const tick = intField(payload, "tick");
+  if (tick === undefined || row.tick === undefined) return false;
+  const run = intField(payload, "run") ?? 0;
+  const currentRun = row.run ?? 0;
+  return run < currentRun || (run === currentRun && tick < row.tick);
 }
 
 function haltModeOf(mode: unknown): LoopRow["haltMode"] {

@@ -105,6 +105,22 @@ describe("loop projection", () => {
     expect(row.status).toBe("stopped");
   });
 
+  it("keeps the latest tick current when an earlier, overlapping tick completes after it started", () => {
+    const row = loopAfter((ev) => [
+      ev("tick.started", { tick: 5, candidates: [] }),
+      ev("tick.started", { tick: 6, candidates: [] }),
+      ev("tick.completed", { tick: 6, duration_ms: 0, outcomes: [] }),
+      ev("tick.completed", { tick: 5, duration_ms: 5000, outcomes: [] }),
+    ]);
+    expect(row).toMatchObject({ tick: 6, run: 0 });
+    // A Python runner's next run numbers its ticks from 1 again: that is later, not earlier.
+    const nextRun = loopAfter((ev) => [
+      ev("tick.started", { tick: 9, run: 1, candidates: [] }),
+      ev("tick.completed", { tick: 1, run: 2, duration_ms: 1, outcomes: [] }),
+    ]);
+    expect(nextRun).toMatchObject({ tick: 1, run: 2 });
+  });
+
   it("updates last seen on every event, known or not", () => {
     const row = loopAfter((ev) => [
       ev("loop.started", started),
