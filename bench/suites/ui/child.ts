@@ -1,18 +1,15 @@
 /**
  * The UI in a process of its own, for the figures that must not share a process with the
- * load generator: `cold` (start to first full frame), `idle` (CPU while nothing happens)
- * and `tail` (memory while the engine writes). Prints one JSON line with its figures.
+ * load generator: `idle` (CPU while nothing happens) and `tail` (memory while the engine
+ * writes). Prints one JSON line with its figures.
  *
- *   node child.js <cold|idle|tail> <events.db> <events.jsonl> <seconds>
+ *   node child.js <idle|tail> <events.db> <events.jsonl> <seconds>
  *
- * It starts the way `forge-loop tui` does: the CLI's program and every command definition
- * are loaded, then the tui command loads the console; only the terminal is a stand-in.
- * (The program is not built: its version comes from package.json, which the bench build
- * has not; building it takes ~3 ms.)
+ * It loads the console from the build, as `forge-loop tui` does; only the terminal is a
+ * stand-in.
  */
-import "../../../src/cli/program.js";
-import { loadConsole } from "../../../src/cli/commands/tui.js";
-import { BenchStdin, BenchStdout } from "./terminal.js";
+import { loadBuiltConsole } from "./built.js";
+import { BENCH_TERMINAL, BenchStdin, BenchStdout, isFullFrame } from "./terminal.js";
 
 const [mode, dbPath, jsonlPath, secondsText] = process.argv.slice(2) as [
   string,
@@ -21,11 +18,10 @@ const [mode, dbPath, jsonlPath, secondsText] = process.argv.slice(2) as [
   string,
 ];
 const seconds = Number(secondsText ?? "5");
-const { StoreSource, runTui } = await loadConsole();
-const stdout = new BenchStdout(120, 40);
+const { StoreSource, runTui } = await loadBuiltConsole();
+const stdout = new BenchStdout(BENCH_TERMINAL.columns, BENCH_TERMINAL.rows);
 const stdin = new BenchStdin();
-const fullFrame = (chunk: string) => chunk.includes("┌ Tasks") && chunk.includes("┌ Events");
-const firstFrame = stdout.next(fullFrame);
+const firstFrame = stdout.next(isFullFrame);
 
 const source = StoreSource.open({ dbPath, jsonlPath, label: "bench" });
 const running = runTui({
@@ -38,9 +34,7 @@ await firstFrame;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
-if (mode === "cold") {
-  report({ firstFrame: true });
-} else if (mode === "idle") {
+if (mode === "idle") {
   await sleep(2000); // settle: the first transcript read, the first clock tick
   const writes = stdout.writes;
   const cpu = process.cpuUsage();
@@ -54,11 +48,11 @@ if (mode === "cold") {
     seconds: wallMs / 1000,
   });
 } else {
-  // RSS as the operator's `top` sees it, once a second, with no collection forced in
-  // between (that would hide how far the heap really grows); the heap left after a full
-  // collection at both ends says whether the live data grew.
-  gc();
+  // RSS as the operator's `top` sees it, at the first frame and then once a second, with no
+  // collection forced in between (that would hide how far the heap really grows); the heap
+  // left after a full collection at both ends says whether the live data grew.
   const rssStart = process.memoryUsage().rss;
+  gc();
   const heapStart = process.memoryUsage().heapUsed;
   const samples: { s: number; rss: number }[] = [];
   const started = Date.now();

@@ -8,6 +8,19 @@ import { EventEmitter } from "node:events";
 /** Select Graphic Rendition sequences: colours and text styles. */
 const SGR = /\u001b\[[\d;]*m/g;
 
+/** The terminal every UI figure is measured in. */
+export const BENCH_TERMINAL = { columns: 120, rows: 40 } as const;
+
+/** The text a frame shows: without its colours and styles. */
+export function screenText(raw: string): string {
+  return raw.replace(SGR, "");
+}
+
+/** A frame with all of the main screen: the list pane and the events pane. */
+export function isFullFrame(text: string): boolean {
+  return text.includes("┌ Tasks") && text.includes("┌ Events");
+}
+
 export class BenchStdout extends EventEmitter {
   readonly isTTY = true;
   private waiters: { check: (chunk: string) => boolean; resolve: () => void }[] = [];
@@ -31,7 +44,7 @@ export class BenchStdout extends EventEmitter {
     this.writes += 1;
     this.bytes += raw.length;
     // Waiters look for what the screen shows: the text, not how it is coloured.
-    const text = raw.replace(SGR, "");
+    const text = screenText(raw);
     this.waiters = this.waiters.filter((w) => {
       if (!w.check(text)) return true;
       w.resolve();

@@ -54,11 +54,7 @@ export async function loadConsole() {
   // React's development build renders several times slower and is for React's own
   // debugging; set before React is first loaded.
   process.env.NODE_ENV ??= "production";
-  const [{ StoreSource }, { runTui }] = await Promise.all([
-    import("../../ui/data/store-source.js"),
-    import("../../ui/run.js"),
-  ]);
-  return { StoreSource, runTui };
+  return import("../../ui/console.js");
 }
 
 function sourceOptions(options: TuiOptions) {
