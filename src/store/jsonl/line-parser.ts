@@ -32,6 +32,8 @@ export interface MalformedLine {
 export interface JsonlBatch {
   records: JsonlRecord[];
   malformed: MalformedLine[];
+  /** The 1-based line of each record, when the reader was asked for them (`lineNumbers`). */
+  recordLines?: number[];
 }
 
 /** A line over this many bytes is reported, never parsed (default 1 MiB). */
@@ -48,8 +50,10 @@ export interface LineParserOptions {
   maxLineBytes?: number;
 }
 
-export function emptyBatch(): JsonlBatch {
-  return { records: [], malformed: [] };
+export function emptyBatch(lineNumbers = false): JsonlBatch {
+  return lineNumbers
+    ? { records: [], malformed: [], recordLines: [] }
+    : { records: [], malformed: [] };
 }
 
 export class JsonlLineParser {
@@ -204,6 +208,7 @@ function parseLine(
     report(`nested deeper than ${MAX_DEPTH} levels`);
   } else {
     out.records.push(value as JsonlRecord);
+    out.recordLines?.push(line);
   }
 }
 

@@ -19,6 +19,8 @@ export interface JsonlReadOptions {
    * treating it as a line. `endOffset` then points at its start, where a later read resumes.
    */
   holdPartialLine?: boolean;
+  /** Give each record's line number too (`recordLines`), for errors that name it. */
+  lineNumbers?: boolean;
 }
 
 export interface JsonlReadResult extends JsonlBatch {
@@ -40,7 +42,7 @@ export function parseJsonl(
   options: Omit<JsonlReadOptions, "fromOffset"> = {},
 ): JsonlReadResult {
   const parser = newParser(0, options);
-  const out = emptyBatch();
+  const out = emptyBatch(options.lineNumbers);
   parser.push(typeof input === "string" ? Buffer.from(input) : input, out);
   if (!options.holdPartialLine) parser.end(out);
   return { ...out, endOffset: parser.offset };
@@ -50,7 +52,7 @@ export function parseJsonl(
 export function readJsonlFile(path: string, options: JsonlReadOptions = {}): JsonlReadResult {
   const fromOffset = options.fromOffset ?? 0;
   const parser = newParser(fromOffset, options);
-  const out = emptyBatch();
+  const out = emptyBatch(options.lineNumbers);
   const fd = openSync(path, "r");
   try {
     const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -88,7 +90,7 @@ export function* streamJsonlFile(
       const bytesRead = readSync(fd, chunk, 0, chunk.length, position);
       if (bytesRead === 0) break;
       position += bytesRead;
-      const out = emptyBatch();
+      const out = emptyBatch(options.lineNumbers);
       parser.push(chunk.subarray(0, bytesRead), out);
       if (out.records.length > 0 || out.malformed.length > 0) {
         yield { ...out, endOffset: parser.offset };
@@ -97,7 +99,7 @@ export function* streamJsonlFile(
   } finally {
     closeSync(fd);
   }
-  const out = emptyBatch();
+  const out = emptyBatch(options.lineNumbers);
   if (!options.holdPartialLine) parser.end(out);
   yield { ...out, endOffset: parser.offset };
 }

@@ -48,7 +48,12 @@ export function canonicalChainFields(f: ChainFields): string {
 
 /** #339: the hash we write. A NULL previous hash counts as genesis. */
 export function chainHash(prev: string | null, f: ChainFields): string {
-  return sha256Hex((prev ?? GENESIS_HASH) + canonicalChainFields(f));
+  return chainHashOf(prev, canonicalChainFields(f));
+}
+
+/** `chainHash` of the fields whose `canonicalChainFields` text is `canonical`. */
+export function chainHashOf(prev: string | null, canonical: string): string {
+  return sha256Hex((prev ?? GENESIS_HASH) + canonical);
 }
 
 /** #338: `json.dumps([prev, event_id, kind, payload_json, schema_version, occurred_at, task_id, saga_id, idempotency_key], ensure_ascii=False)`. */

@@ -9,11 +9,17 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { type Clock, isoAt, systemClock } from "../../shared/clock.js";
 import { UserError } from "../../shared/errors.js";
-import { canonicalJson } from "../contract/canonical-json.js";
 import type { AppendInput, AppendResult, StoredEvent } from "../contract/envelope.js";
-import { type ChainRow, chainHash, GENESIS_HASH, verifyChainRows } from "./chain.js";
-import { newEventId } from "./event-id.js";
+import { type ChainRow, GENESIS_HASH, verifyChainRows } from "./chain.js";
 import type { ChainReport, EventLog } from "./event-log.js";
+import {
+  chainEvent,
+  keyOf,
+  type NewEvent,
+  newEvent,
+  type PreparedEvent,
+  SCHEMA_VERSION_OF_EVENTS,
+} from "./new-event.js";
 import { type EventRow, eventColumnsSql, toStoredEvent } from "./rows.js";
 import {
   applyWritePragmas,
@@ -53,9 +59,16 @@ interface Bulk {
   failed?: unknown;
 }
 
+/** A transaction from `openTransaction`: ended by one of these, once. */
+export interface OpenTransaction {
+  /** Commits, unless anything inside failed: then rolls back and throws that. */
+  commit(): void;
+  /** Rolls back (nothing, if it has already ended). */
+  rollback(): void;
+}
+
 /** The only kind an observer (the UI) may append: everything else is the engine's. */
 const OPERATOR_KIND = "control.requested";
-const SCHEMA_VERSION_OF_EVENTS = 1;
 /**
  * Most keys one query looks up when a batch checks which of its keys the log holds: a
  * third of the cost per key of one query each, far below SQLite's 32766 parameters.
@@ -142,14 +155,21 @@ export class SqliteEventLog implements EventLog {
   private readonly selectDataVersion: Database.Statement<[], number>;
   private readonly writes?: {
     insert: Database.Statement;
-    /** `SELECT … WHERE idempotency_key IN (?, …)` by number of placeholders, prepared when first needed. */
-    selectByKeys: Map<number, Database.Statement<[(string | null)[]], EventRow>>;
     lastHash: Database.Statement<[], string | null>;
     transaction: Database.Transaction<(inputs: readonly AppendInput[]) => AppendResult[]>;
   };
+  /** `SELECT … WHERE idempotency_key IN (?, …)` by number of placeholders, prepared when first needed. */
+  private readonly selectByKeys = new Map<
+    number,
+    Database.Statement<[(string | null)[]], EventRow>
+  >();
+  /** The same, selecting the keys alone. */
+  private readonly selectKeys = new Map<number, Database.Statement<[(string | null)[]], string>>();
+  private readonly selectKeyInRange: Database.Statement<[string, string], number>;
   private readonly columns: string;
   /** Set while `transaction` runs. */
   private bulk?: Bulk;
+  private readonly clockIso = () => this.nowIso();
 
   constructor(
     readonly db: Database.Database,
@@ -171,6 +191,11 @@ export class SqliteEventLog implements EventLog {
       .prepare<[], number>("SELECT COALESCE(MAX(sequence), 0) FROM events")
       .pluck();
     this.selectDataVersion = db.prepare<[], number>("PRAGMA data_version").pluck();
+    this.selectKeyInRange = db
+      .prepare<[string, string], number>(
+        "SELECT 1 FROM events WHERE idempotency_key >= ? AND idempotency_key < ? LIMIT 1",
+      )
+      .pluck();
     if (mode === "readonly") return;
     this.writes = {
       insert: db.prepare(
@@ -178,7 +203,6 @@ export class SqliteEventLog implements EventLog {
            saga_id, causal_event_id, causal_sequence, idempotency_key, chain_hash)
          VALUES (?, ?, ?, ${SCHEMA_VERSION_OF_EVENTS}, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      selectByKeys: new Map(),
       lastHash: db
         .prepare<[], string | null>("SELECT chain_hash FROM events ORDER BY sequence DESC LIMIT 1")
         .pluck(),
@@ -199,6 +223,26 @@ export class SqliteEventLog implements EventLog {
     // undone alone: it fails the whole transaction instead.
     if (this.bulk) return this.insideBulk(this.bulk, () => this.insertAll(inputs));
     return writes.transaction.immediate(inputs);
+  }
+
+  /**
+   * Chains and inserts rows prepared ahead of the transaction (`prepareEvent`, by the
+   * legacy mirror's worker), in one transaction or the `transaction` in progress. The
+   * caller answers for their keys being new: a key the log holds fails the whole
+   * transaction, as the UNIQUE index refuses it. The writer alone may do this.
+   */
+  appendPrepared(events: readonly PreparedEvent[]): void {
+    this.writable();
+    if (this.mode !== "writer") {
+      throw new UserError(
+        `only the writer may append prepared rows to ${this.path}`,
+        "Open the log as the writer.",
+      );
+    }
+    if (events.length === 0) return;
+    const insert = () => this.insertPrepared(events);
+    if (this.bulk) this.insideBulk(this.bulk, insert);
+    else this.db.transaction(insert).immediate();
   }
 
   /**
@@ -224,6 +268,38 @@ export class SqliteEventLog implements EventLog {
       .immediate();
   }
 
+  /**
+   * A write transaction that stays open, across awaits, until it is committed or rolled
+   * back: for a writer fed piece by piece (the legacy mirror's pipeline, by its worker).
+   * Appends meanwhile join it, as inside `transaction`, and one that fails fails it whole.
+   * Nothing else may use this connection meanwhile: it would write inside it too.
+   */
+  openTransaction(): OpenTransaction {
+    this.writable();
+    if (this.bulk) throw new Error("a transaction is already open on this event log");
+    this.db.exec("BEGIN IMMEDIATE");
+    const bulk: Bulk = {};
+    this.bulk = bulk;
+    const end = (sql: "COMMIT" | "ROLLBACK") => {
+      if (this.bulk !== bulk) return;
+      this.bulk = undefined;
+      try {
+        this.db.exec(sql);
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        throw err;
+      }
+    };
+    return {
+      commit: () => {
+        if (!("failed" in bulk)) return end("COMMIT");
+        end("ROLLBACK");
+        throw bulk.failed;
+      },
+      rollback: () => end("ROLLBACK"),
+    };
+  }
+
   /** Runs `step` in the bulk transaction, which a throw fails for good. */
   private insideBulk<T>(bulk: Bulk, step: () => T): T {
     if ("failed" in bulk) throw bulk.failed;
@@ -241,6 +317,42 @@ export class SqliteEventLog implements EventLog {
 
   head(): number {
     return this.selectHead.get() as number;
+  }
+
+  /** The log's clock, as `occurred_at` text: the time of an event appended without one. */
+  nowIso(): string {
+    const ms = this.clock.now();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastIso = isoAt(ms);
+    }
+    return this.lastIso;
+  }
+
+  /** Which of `keys` (as stored: see `keyOf`) the log holds. One query per chunk of keys. */
+  heldKeys(keys: readonly string[]): Set<string> {
+    const held = new Set<string>();
+    for (const chunk of keyChunks(keys)) {
+      const select = this.lookup(this.selectKeys, chunk.length, (placeholders) =>
+        this.db
+          .prepare<[(string | null)[]], string>(
+            `SELECT idempotency_key FROM events WHERE idempotency_key IN (${placeholders})`,
+          )
+          .pluck(),
+      );
+      for (const key of select.all(chunk)) held.add(key);
+    }
+    return held;
+  }
+
+  /** Whether the log holds any key that starts with `prefix` (an index probe). */
+  holdsKeyStartingWith(prefix: string): boolean {
+    if (prefix === "") return this.head() > 0;
+    // Keys compare as UTF-8 bytes: those with the prefix sort from it up to the prefix with
+    // its last character one higher.
+    const last = prefix.charCodeAt(prefix.length - 1);
+    const above = prefix.slice(0, -1) + String.fromCharCode(last + 1);
+    return this.selectKeyInRange.get(prefix, above) !== undefined;
   }
 
   /** Changes whenever another connection commits: a cheap "anything new?" for observers. */
@@ -317,8 +429,8 @@ export class SqliteEventLog implements EventLog {
    */
   private insertAll(inputs: readonly AppendInput[]): AppendResult[] {
     const writes = this.writes!;
-    // Columns are stored well-formed (see wellFormed), so keys are compared that way too.
-    const keys = inputs.map((input) => wellFormed(input.idempotencyKey));
+    // Columns are stored well-formed (see new-event.ts), so keys are compared that way too.
+    const keys = inputs.map(keyOf);
     const stored = this.storedByKey(keys);
     let prev = writes.lastHash.get() ?? GENESIS_HASH;
     const results: AppendResult[] = [];
@@ -330,8 +442,8 @@ export class SqliteEventLog implements EventLog {
         results.push({ event: existing, inserted: false });
         return;
       }
-      const event = this.newEvent(input, key, prev);
-      event.sequence = this.insert(event);
+      const row = newEvent(input, prev, this.clockIso);
+      const event = storedEvent(row, this.insert(row));
       prev = event.chainHash as string;
       stored.set(key, event); // for a later duplicate in the batch
       inserted.push(event);
@@ -344,13 +456,15 @@ export class SqliteEventLog implements EventLog {
   /** The events the log holds under any of `keys`, by key: one query per chunk of keys. */
   private storedByKey(keys: readonly string[]): Map<string, StoredEvent> {
     const stored = new Map<string, StoredEvent>();
-    for (let from = 0; from < keys.length; from += MAX_KEYS_PER_LOOKUP) {
-      const chunk: (string | null)[] = keys.slice(from, from + MAX_KEYS_PER_LOOKUP);
-      // Placeholders rounded up to a power of two, so a few statements serve every batch
-      // size and a single append binds one key, not 512; NULLs, which match nothing, pad.
-      const size = Math.min(MAX_KEYS_PER_LOOKUP, 2 ** Math.ceil(Math.log2(chunk.length)));
-      while (chunk.length < size) chunk.push(null);
-      for (const row of this.selectByKeys(size).all(chunk)) {
+    for (const chunk of keyChunks(keys)) {
+      const select = this.lookup(this.selectByKeys, chunk.length, (placeholders) =>
+        this.db
+          .prepare<[(string | null)[]], EventRow>(
+            `SELECT ${this.columns} FROM events WHERE idempotency_key IN (${placeholders})`,
+          )
+          .raw(),
+      );
+      for (const row of select.all(chunk)) {
         const event = toStoredEvent(row);
         stored.set(event.idempotencyKey, event);
       }
@@ -358,24 +472,36 @@ export class SqliteEventLog implements EventLog {
     return stored;
   }
 
-  /** `SELECT … WHERE idempotency_key IN (?, …)` with `size` placeholders, prepared once. */
-  private selectByKeys(size: number): Database.Statement<[(string | null)[]], EventRow> {
-    const statements = this.writes!.selectByKeys;
+  /** The statement of `statements` with `size` placeholders (`?, …`), prepared when first needed. */
+  private lookup<Row>(
+    statements: Map<number, Database.Statement<[(string | null)[]], Row>>,
+    size: number,
+    prepare: (placeholders: string) => Database.Statement<[(string | null)[]], Row>,
+  ): Database.Statement<[(string | null)[]], Row> {
     let select = statements.get(size);
     if (!select) {
-      const placeholders = Array.from({ length: size }, () => "?").join(", ");
-      select = this.db
-        .prepare<[(string | null)[]], EventRow>(
-          `SELECT ${this.columns} FROM events WHERE idempotency_key IN (${placeholders})`,
-        )
-        .raw();
+      select = prepare(Array.from({ length: size }, () => "?").join(", "));
       statements.set(size, select);
     }
     return select;
   }
 
+  /** Runs inside the transaction: see `appendPrepared`. */
+  private insertPrepared(events: readonly PreparedEvent[]): void {
+    let prev = this.writes!.lastHash.get() ?? GENESIS_HASH;
+    const inserted: StoredEvent[] | undefined = this.observer ? [] : undefined;
+    for (const prepared of events) {
+      const event = chainEvent(prepared, prev);
+      const sequence = this.insert(event);
+      prev = event.chainHash as string;
+      // Parsing payloads back costs: only for an observer (the projections) that folds them.
+      inserted?.push(storedEvent(event, sequence));
+    }
+    if (inserted && inserted.length > 0) this.observer?.afterInsert(this.db, inserted);
+  }
+
   /** Inserts a new event (its key checked absent) and returns its sequence. */
-  private insert(event: StoredEvent): number {
+  private insert(event: NewEvent): number {
     const info = this.writes!.insert.run(
       event.eventId,
       event.kind,
@@ -390,64 +516,25 @@ export class SqliteEventLog implements EventLog {
     );
     return Number(info.lastInsertRowid);
   }
-
-  /** The clock's time as ISO text, formatted once per millisecond (a batch shares a few). */
-  private nowIso(): string {
-    const ms = this.clock.now();
-    if (ms !== this.lastMs) {
-      this.lastMs = ms;
-      this.lastIso = isoAt(ms);
-    }
-    return this.lastIso;
-  }
-
-  /** `key`: the input's idempotency key, well-formed. */
-  private newEvent(input: AppendInput, key: string, prev: string): StoredEvent {
-    const payloadJson = canonicalJson(input.payload);
-    const event: StoredEvent = {
-      sequence: 0,
-      eventId: newEventId(),
-      kind: wellFormed(input.kind),
-      // Parsed back from the stored text so live folds see exactly what replay will read.
-      payload: JSON.parse(payloadJson) as Record<string, unknown>,
-      payloadJson,
-      schemaVersion: SCHEMA_VERSION_OF_EVENTS,
-      occurredAt: input.occurredAt === undefined ? this.nowIso() : wellFormed(input.occurredAt),
-      taskId: wellFormedOrNull(input.taskId),
-      sagaId: wellFormedOrNull(input.sagaId),
-      causalEventId: wellFormedOrNull(input.causalEventId),
-      causalSequence: input.causalSequence ?? null,
-      idempotencyKey: key,
-      chainHash: null,
-    };
-    event.chainHash = chainHash(prev, {
-      event_id: event.eventId,
-      idempotency_key: event.idempotencyKey,
-      kind: event.kind,
-      occurred_at: event.occurredAt,
-      payload_json: payloadJson,
-      saga_id: event.sagaId,
-      schema_version: event.schemaVersion,
-      task_id: event.taskId,
-    });
-    return event;
-  }
 }
 
-/** ES2024's well-formed string methods: in V8 since Node 20, not in this project's ES2023 lib. */
-type WellFormedText = string & { isWellFormed(): boolean; toWellFormed(): string };
+/** The event as a reader gets it back. */
+function storedEvent(event: NewEvent, sequence: number): StoredEvent {
+  // Parsed back from the stored text so live folds see exactly what replay will read.
+  const payload = JSON.parse(event.payloadJson) as Record<string, unknown>;
+  return { ...event, sequence, payload };
+}
 
 /**
- * SQLite keeps text as UTF-8, where a lone UTF-16 surrogate cannot exist: better-sqlite3
- * writes U+FFFD in its place. Columns are replaced the same way before hashing, so the
- * chain covers what is stored and the returned event equals what a reader gets back.
- * (Payloads need nothing: JSON.stringify escapes lone surrogates as `\udXXX`.)
+ * `keys` in chunks of at most MAX_KEYS_PER_LOOKUP, each padded to a power of two with
+ * NULLs (which match nothing): a few statements serve every batch size, and a single
+ * append binds one key, not 512.
  */
-function wellFormed(text: string): string {
-  const t = text as WellFormedText;
-  return t.isWellFormed() ? text : t.toWellFormed();
-}
-
-function wellFormedOrNull(text: string | null | undefined): string | null {
-  return text === undefined || text === null ? null : wellFormed(text);
+function* keyChunks(keys: readonly string[]): Generator<(string | null)[]> {
+  for (let from = 0; from < keys.length; from += MAX_KEYS_PER_LOOKUP) {
+    const chunk: (string | null)[] = keys.slice(from, from + MAX_KEYS_PER_LOOKUP);
+    const size = Math.min(MAX_KEYS_PER_LOOKUP, 2 ** Math.ceil(Math.log2(chunk.length)));
+    while (chunk.length < size) chunk.push(null);
+    yield chunk;
+  }
 }

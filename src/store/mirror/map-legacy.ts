@@ -57,6 +57,9 @@ export interface MirrorState {
 
 export const initialMirrorState: MirrorState = { run: 0 };
 
+/** What every mirrored event's idempotency key starts with, and no other writer's does. */
+export const MIRROR_KEY_PREFIX = "mirror:";
+
 export interface MirrorStep {
   state: MirrorState;
   events: AppendInput[];
@@ -189,7 +192,7 @@ export function mapLegacyRecord(state: MirrorState, record: Payload): MirrorStep
 
   const occurredAt = next.lastOccurredAt;
   // JSON.stringify of the sorted copy is the record's canonical JSON.
-  const keyPrefix = `mirror:${normalised ?? "-"}:${hash("sha256", JSON.stringify(sorted)).slice(0, 32)}`;
+  const keyPrefix = `${MIRROR_KEY_PREFIX}${normalised ?? "-"}:${hash("sha256", JSON.stringify(sorted)).slice(0, 32)}`;
   const events = rule(src).map((draft, index): AppendInput => {
     const event: AppendInput = {
       kind: draft.kind,

@@ -12,6 +12,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { formatSummary } from "../../../src/cli/actions/mirror.js";
 import { openEventLog } from "../../../src/store/log/sqlite-event-log.js";
 import { acquireWriterLock } from "../../../src/store/log/writer-lock.js";
+import { mirrorFile } from "../../../src/store/mirror/mirror.js";
 import { pyDumps, pyJsonl, runnerHistory } from "../../support/legacy-lines.js";
 import { createPython339Db, loadChainVectors } from "../../support/python-events-db.js";
 
@@ -103,6 +104,52 @@ describe("forge-loop mirror", () => {
     expect(result.stderr).toContain(`another forge-loop engine is running`);
     expect(headOf(dbPath)).toBe(0);
   });
+
+  it("killed mid-mirror, it leaves whole transactions; mirrored again, it appends the rest", async () => {
+    // About 63k events: the pipeline commits at 50k, then at the end; the kill lands between.
+    const records = Array.from({ length: 3000 }, (_, i) =>
+      runnerHistory(Date.UTC(2026, 5, 5) + i * 3_600_000),
+    ).flat();
+    writeFileSync(join(dir, "runner.jsonl"), pyJsonl(records));
+    const dbPath = join(dir, "killed.db");
+    const child = mirror(["runner.jsonl", "--db", dbPath]);
+    for (let waited = 0; headOf(dbPath) === 0; waited += 20) {
+      if (waited > 60_000) throw new Error("the mirror never committed");
+      await sleep(20);
+    }
+    child.kill("SIGKILL");
+    expect((await child).signal).toBe("SIGKILL");
+
+    const reference = openEventLog(join(dir, "reference.db"), { mode: "writer" });
+    const total = (
+      await mirrorFile(reference, join(dir, "runner.jsonl"), { workerFromBytes: Infinity })
+    ).eventsAppended;
+    const rows = (path: string) => {
+      const log = openEventLog(path, { mode: "readonly" });
+      try {
+        expect(log.verifyChain().ok).toBe(true);
+        return log
+          .since(0)
+          .map((e) => [e.sequence, e.kind, e.payloadJson, e.idempotencyKey, e.taskId, e.sagaId]);
+      } finally {
+        log.close();
+      }
+    };
+    const expected = rows(join(dir, "reference.db"));
+    reference.close();
+    const left = rows(dbPath);
+    expect(left.length).toBeGreaterThanOrEqual(50_000);
+    expect(left.length).toBeLessThan(total);
+    expect(left).toEqual(expected.slice(0, left.length));
+
+    const again = await mirror(["runner.jsonl", "--db", dbPath]);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toContain(
+      `events appended     ${(total - left.length).toLocaleString("en-US")}`,
+    );
+    expect(again.stdout).toContain(`duplicates skipped  ${left.length.toLocaleString("en-US")}`);
+    expect(rows(dbPath)).toEqual(expected);
+  }, 60_000);
 
   it("--follow mirrors appended lines until interrupted, then prints the summary and exits 0", async () => {
     const records = runnerHistory();

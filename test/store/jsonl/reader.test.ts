@@ -176,6 +176,27 @@ describe("streamJsonlFile", () => {
   });
 });
 
+describe("line numbers (lineNumbers)", () => {
+  it("give each record its line, past blank, malformed, overlong and CRLF lines, in every reader", () => {
+    const body = `{"i":1}\n\n  \ngarbage\r\n{"i":2}\r\n{"big":"${"x".repeat(300)}"}\n{"i":3}\n{"i":4}`;
+    const path = fileWith(body);
+    const options = { lineNumbers: true, maxLineBytes: 100 };
+    const expected = {
+      records: [{ i: 1 }, { i: 2 }, { i: 3 }, { i: 4 }],
+      recordLines: [1, 5, 7, 8],
+    };
+    expect(parseJsonl(body, options)).toMatchObject(expected);
+    expect(readJsonlFile(path, options)).toMatchObject(expected);
+    const streamed = { records: [] as unknown[], recordLines: [] as number[] };
+    for (const batch of streamJsonlFile(path, { ...options, chunkBytes: 7 })) {
+      streamed.records.push(...batch.records);
+      streamed.recordLines.push(...(batch.recordLines ?? []));
+    }
+    expect(streamed).toEqual(expected);
+    expect(readJsonlFile(path).recordLines).toBeUndefined();
+  });
+});
+
 describe("readTail", () => {
   it("returns the last records and the offset a tailer should resume from", () => {
     const lines = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ i }));

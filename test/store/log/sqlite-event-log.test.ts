@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UserError } from "../../../src/shared/errors.js";
 import type { AppendInput, StoredEvent } from "../../../src/store/contract/envelope.js";
 import { chainHash, GENESIS_HASH } from "../../../src/store/log/chain.js";
+import { prepareEvent } from "../../../src/store/log/new-event.js";
 import {
   type OpenEventLogOptions,
   openEventLog,
@@ -663,5 +664,123 @@ describe("properties", () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+/** Rows prepared as the legacy mirror's worker prepares them, timed by the log's clock. */
+function prepared(log: SqliteEventLog, inputs: AppendInput[]) {
+  return inputs.map((input) => prepareEvent(input, () => log.nowIso()));
+}
+
+describe("appendPrepared", () => {
+  const rows = (log: SqliteEventLog) =>
+    log.since(0).map(({ eventId: _id, chainHash: _hash, ...rest }) => rest);
+
+  it("stores the rows appendBatch stores, chained after the head, the observer told", () => {
+    const clock = new ManualClock();
+    const folded: StoredEvent[] = [];
+    const inputs = [heartbeat(1), heartbeat(2, { causalEventId: "e1", causalSequence: 1 })];
+    const batch = open(join(dir, "batch.db"), { mode: "writer", clock });
+    const log = open(dbPath(), {
+      mode: "writer",
+      clock,
+      observer: { afterInsert: (_db, events) => folded.push(...events) },
+    });
+    batch.appendBatch([heartbeat(0), ...inputs]);
+    log.append(heartbeat(0));
+    // Prepared before another event is appended: chained after it all the same.
+    const rowsOf = prepared(log, inputs);
+    log.append(heartbeat(9));
+    batch.append(heartbeat(9));
+    log.appendPrepared(rowsOf);
+    batch.appendBatch(inputs);
+    expect(rows(log).map((e) => e.idempotencyKey)).toEqual(
+      [0, 9, 1, 2].map((n) => heartbeat(n).idempotencyKey),
+    );
+    expect(rows(log).slice(2)).toEqual(
+      rows(batch)
+        .slice(1, 3)
+        .map((e, i) => ({ ...e, sequence: i + 3 })),
+    );
+    expect(folded.slice(2)).toEqual(log.since(2));
+    expect(log.verifyChain()).toMatchObject({ ok: true, checked: 4 });
+  });
+
+  it("joins a transaction in progress, which a duplicate key fails; the writer alone may", () => {
+    const log = open(dbPath(), { mode: "writer" });
+    log.append(heartbeat(1));
+    expect(() =>
+      log.transaction(() => {
+        log.appendPrepared(prepared(log, [heartbeat(2)]));
+        log.appendPrepared(prepared(log, [heartbeat(1)]));
+      }),
+    ).toThrow(/UNIQUE constraint failed/);
+    expect(log.head()).toBe(1);
+    const ui = open(dbPath(), { mode: "observer" });
+    expect(() => ui.appendPrepared(prepared(ui, [heartbeat(3)]))).toThrow(/only the writer/);
+  });
+});
+
+describe("openTransaction", () => {
+  it("holds what is appended, across awaits, until committed; rolled back, nothing", async () => {
+    const log = open(dbPath(), { mode: "writer" });
+    const reader = open(dbPath(), { mode: "readonly" });
+    const kept = log.openTransaction();
+    log.append(heartbeat(1));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    log.appendBatch([heartbeat(2)]);
+    expect(reader.head()).toBe(0);
+    kept.commit();
+    expect(reader.head()).toBe(2);
+    const dropped = log.openTransaction();
+    log.append(heartbeat(3));
+    dropped.rollback();
+    dropped.rollback();
+    expect(log.head()).toBe(2);
+    expect(log.verifyChain().ok).toBe(true);
+  });
+
+  it("fails as a whole when an append inside failed: commit rolls back and throws", () => {
+    const log = open(dbPath(), { mode: "writer" });
+    const transaction = log.openTransaction();
+    log.append(heartbeat(1));
+    expect(() => log.appendPrepared(prepared(log, [heartbeat(1)]))).toThrow(/UNIQUE/);
+    expect(() => log.append(heartbeat(2))).toThrow(/UNIQUE/);
+    expect(() => transaction.commit()).toThrow(/UNIQUE/);
+    expect(log.head()).toBe(0);
+    // Ended: the log takes appends (and transactions) again.
+    log.append(heartbeat(2));
+    expect(log.head()).toBe(1);
+  });
+
+  it("one at a time; refused on a read-only log", () => {
+    const log = open(dbPath(), { mode: "writer" });
+    const transaction = log.openTransaction();
+    expect(() => log.openTransaction()).toThrow(/already open/);
+    transaction.commit();
+    expect(() => open(dbPath(), { mode: "readonly" }).openTransaction()).toThrow(/read-only/);
+  });
+});
+
+describe("key lookups", () => {
+  it("heldKeys says which keys the log holds, however many are asked", () => {
+    const log = open(dbPath(), { mode: "writer" });
+    const stored = Array.from({ length: 700 }, (_, i) => heartbeat(i * 2));
+    log.appendBatch(stored);
+    const asked = Array.from({ length: 1400 }, (_, i) => heartbeat(i).idempotencyKey);
+    expect([...log.heldKeys(asked)].sort()).toEqual(stored.map((e) => e.idempotencyKey).sort());
+    expect(log.heldKeys([])).toEqual(new Set());
+  });
+
+  it("holdsKeyStartingWith probes for a prefix", () => {
+    const log = open(dbPath(), { mode: "writer" });
+    expect(log.holdsKeyStartingWith("task.heartbeat:")).toBe(false);
+    expect(log.holdsKeyStartingWith("")).toBe(false);
+    log.append(heartbeat(1));
+    expect(log.holdsKeyStartingWith("task.heartbeat:")).toBe(true);
+    expect(log.holdsKeyStartingWith("task.heartbeat;")).toBe(false);
+    expect(log.holdsKeyStartingWith("task.")).toBe(true);
+    expect(log.holdsKeyStartingWith("mirror:")).toBe(false);
+    expect(log.holdsKeyStartingWith("")).toBe(true);
   });
 });

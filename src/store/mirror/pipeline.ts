@@ -1,0 +1,115 @@
+/**
+ * The legacy mirror of a large file as a pipeline over two threads: a worker
+ * (prepare-events.ts) reads the file, maps its records, checks their keys, and prepares
+ * the rows up to the text their chain hash covers; this thread hashes and inserts them,
+ * while the worker prepares the next. The split is where the work halves: on one thread,
+ * either half takes about half of the time the whole did.
+ *
+ * Both halves are the log's own functions (`keyOf`, `prepareEvent`, `chainEvent`), so the
+ * rows are those a one-thread mirror appends, and chained after whatever the log's head is
+ * when they are inserted (should another process have appended meanwhile: the UI, an
+ * operator command).
+ *
+ * Rows are inserted as they arrive, in transactions of about `eventsPerCommit` events: a
+ * crash or kill leaves whole transactions, and mirroring again appends the rest. A failure
+ * on either side stops both and rejects, naming the file (and the line, from the worker).
+ */
+import { startModuleWorker } from "../../shared/module-worker.js";
+import type { OpenTransaction, SqliteEventLog } from "../log/sqlite-event-log.js";
+import { decodeEvents } from "./encoded-events.js";
+import type { LegacyMirrorOptions, MirrorSummary } from "./legacy-mirror.js";
+import { MIRROR_KEY_PREFIX } from "./map-legacy.js";
+import type { PrepareJob, WorkerMessage } from "./pipeline-messages.js";
+import { PipelineSignals } from "./pipeline-signals.js";
+
+/** Events per batch the worker sends: a few milliseconds of inserts each. */
+const DEFAULT_EVENTS_PER_BATCH = 2000;
+/**
+ * The worker's young generation (V8's default is 16 MB for this size of heap): what it
+ * allocates for a record is garbage within a batch, and a larger nursery lets it die there
+ * instead of being copied to the old generation: a third less time collecting garbage.
+ */
+const WORKER_YOUNG_GENERATION_MB = 128;
+
+export interface PipelineOptions extends LegacyMirrorOptions {
+  eventsPerCommit: number;
+}
+
+export function mirrorInWorker(
+  log: SqliteEventLog,
+  path: string,
+  options: PipelineOptions,
+): Promise<MirrorSummary> {
+  const signals = new PipelineSignals();
+  const job: PrepareJob = {
+    file: path,
+    dbPath: log.path,
+    nowIso: log.nowIso(),
+    askForEveryKey: log.holdsKeyStartingWith(MIRROR_KEY_PREFIX),
+    batchSize: Math.max(1, options.batchSize ?? DEFAULT_EVENTS_PER_BATCH),
+    secrets: options.secrets ?? [],
+    signals: signals.buffer,
+  };
+  const worker = startModuleWorker(new URL("./prepare-worker.js", import.meta.url), {
+    workerData: job,
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+  });
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let transaction: OpenTransaction | undefined;
+    let uncommitted = 0;
+    let taken = 0;
+    const settle = (outcome: { summary: MirrorSummary } | { error: unknown }) => {
+      if (settled) return;
+      settled = true;
+      signals.stop();
+      transaction?.rollback();
+      // Settled once the worker is gone: no thread of the mirror outlives its promise.
+      void worker.terminate().then(() => {
+        if ("summary" in outcome) resolve(outcome.summary);
+        else reject(outcome.error);
+      });
+    };
+    const commit = () => {
+      const ending = transaction;
+      transaction = undefined;
+      uncommitted = 0;
+      ending?.commit();
+      signals.committed(taken);
+    };
+    worker.on("message", (message: WorkerMessage) => {
+      if (settled) return;
+      try {
+        if (message.type === "events") {
+          // Taken before inserting: the worker prepares the next batches meanwhile.
+          signals.taken(++taken);
+          transaction ??= log.openTransaction();
+          log.appendPrepared(decodeEvents(message.events));
+          uncommitted += message.events.count;
+          if (uncommitted >= options.eventsPerCommit) commit();
+        } else if (message.type === "done") {
+          commit();
+          settle({ summary: message.summary });
+        } else {
+          settle({ error: workerFailure(path, message) });
+        }
+      } catch (err) {
+        settle({ error: err });
+      }
+    });
+    worker.on("error", (err) => settle({ error: workerFailure(path, { message: err.message }) }));
+    worker.on("exit", (code) =>
+      settle({ error: new Error(`mirroring ${path}: the worker stopped (exit code ${code})`) }),
+    );
+  });
+}
+
+function workerFailure(
+  path: string,
+  failure: { message: string; code?: string; line?: number },
+): Error {
+  const where = failure.line === undefined ? "" : ` at line ${failure.line}`;
+  const error = new Error(`mirroring ${path} failed${where}: ${failure.message}`);
+  if (failure.code !== undefined) Object.assign(error, { code: failure.code });
+  return error;
+}
