@@ -21,6 +21,7 @@ import { age } from "./format.js";
 import { useClock } from "./hooks/useClock.js";
 import { REPLAY_FEED_LINES, useDisplay } from "./hooks/useDisplay.js";
 import { useFollowedCursor } from "./hooks/useFollowedCursor.js";
+import { useFollowedHead } from "./hooks/useFollowedHead.js";
 import { useKeys } from "./hooks/useKeys.js";
 import { useLiveView } from "./hooks/useLiveView.js";
 import { useReplayPlayer } from "./hooks/useReplayPlayer.js";
@@ -53,6 +54,7 @@ export function App({ source, clock = systemClock }: AppProps) {
   const size = useTerminalSize();
   const live = useLiveView(source);
   const [ui, dispatch, currentUi] = useUiReducer();
+  useFollowedHead(ui.replay, live.head, dispatch);
   const tick = useClock(
     clock,
     ui.replay === undefined && ui.frozenAt === undefined,

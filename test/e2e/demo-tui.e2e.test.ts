@@ -98,17 +98,17 @@ describe("the TUI beside a running engine, in tmux", () => {
     const start = await waitForScreen((s) => /seq 1 \//.test(s), "the start of history");
     expect(start).not.toMatch(/#1\s/);
     expect(start).toContain("loop.started");
-    // End goes to the head as it is when pressed; the engine runs on and may append more.
+    // End goes to the last event and stays on it while the engine runs on and appends.
     const scrubbed = (s: string) => {
       const m = /seq ([\d,]+) \/ ([\d,]+)/.exec(s);
       return m ? [Number(m[1]?.replace(/,/g, "")), Number(m[2]?.replace(/,/g, ""))] : [0, 0];
     };
     const headBefore = scrubbed(start)[1] as number;
     key("End");
-    const head = await waitForScreen(
-      (s) => (scrubbed(s)[0] as number) >= headBefore && headBefore > 1,
-      "the head of history",
-    );
+    const head = await waitForScreen((s) => {
+      const [seq, last] = scrubbed(s) as [number, number];
+      return seq === last && seq >= headBefore && headBefore > 1;
+    }, "the head of history");
     expect(head).toMatch(/#1\s+✔ merged/);
     key("Escape");
     await waitForScreen((s) => !s.includes("REPLAY"), "live mode again");

@@ -143,6 +143,26 @@ describe("replay", () => {
     expect(app.dir.engine.log.head()).toBe(head);
   });
 
+  it("End stays on the last event while the engine appends; ← leaves it there", async () => {
+    app = await startApp();
+    await press(app.ui, "p");
+    await seek(app, keys.home, 1);
+    await seek(app, keys.end, 23);
+    const ev = eventBuilder(T0 + 30 * 60_000);
+    const planned = (issue: number, title: string) =>
+      ev("task.planned", { issue, title, labels: [], fingerprint: title }, `tp${issue}`, {
+        task: issue,
+      });
+    app.dir.append([planned(47, "After End")]);
+    const followed = await waitForFrame(app.ui, atSeq(24, 24), "replay following the head");
+    expect(followed).toContain("After End");
+    expect(followed).toContain(" REPLAY ");
+    await seek(app, keys.left, 23, 24);
+    app.dir.append([planned(48, "After the step back")]);
+    const held = await waitForFrame(app.ui, atSeq(23, 25), "the step back holding");
+    expect(held).not.toContain("After End");
+  });
+
   it("the engine goes on during replay; Esc returns to live with what happened meanwhile", async () => {
     app = await startApp();
     await press(app.ui, "p");

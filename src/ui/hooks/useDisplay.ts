@@ -43,9 +43,13 @@ export function useDisplay(
 ): Display {
   const replaySeq = ui.replay?.seq;
   const frozenAt = ui.frozenAt;
+  // Following the last event, the state at it is the live state (the same events folded by
+  // the same reducers), not a fold from a snapshot at every append. The live state is folded
+  // in place: it is shown only while the sequence it is at is the one replayed.
+  const liveAtSeq = ui.replay?.following && replaySeq === live.head ? live.state : undefined;
   const replayed = useMemo(
-    () => (replaySeq === undefined ? undefined : source.stateAt(replaySeq)),
-    [source, replaySeq],
+    () => (replaySeq === undefined ? undefined : (liveAtSeq ?? source.stateAt(replaySeq))),
+    [source, replaySeq, liveAtSeq],
   );
   const replayFeed = useMemo(
     () => (replaySeq === undefined ? undefined : source.feedUpTo(replaySeq, feedLines)),

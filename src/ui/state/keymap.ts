@@ -82,7 +82,7 @@ export const keyHelp: readonly KeyHelp[] = [
   { keys: "←/→", does: "one event back / forward", replay: true },
   { keys: "[ ]", does: "prev / next tick", replay: true },
   { keys: "{ }", does: "prev / next attempt", replay: true },
-  { keys: "Home/End", does: "first / last event", replay: true },
+  { keys: "Home/End", does: "first / last (End follows)", replay: true },
   { keys: "Space", does: "play / pause", replay: true },
   { keys: "+/-", does: "speed ×1 … ×64", replay: true },
   { keys: "Esc", does: "back to live", replay: true },
@@ -200,7 +200,7 @@ function replayKey(
   if (key.leftArrow) return seek(Math.max(Math.min(1, ctx.head), seq - 1));
   if (key.rightArrow) return seek(seq + 1);
   if (key.home) return seek(Math.min(1, ctx.head));
-  if (key.end) return seek(ctx.head);
+  if (key.end) return act({ type: "replayEnd", head: ctx.head });
   switch (input) {
     case " ":
       return act({ type: "replayPlay" });

@@ -18,6 +18,8 @@ export type ControlIntent =
 export interface ReplayState {
   /** The sequence the views show. */
   seq: number;
+  /** On the last event and staying there as the log grows (End), until a key moves it. */
+  following: boolean;
   playing: boolean;
   /** Events folded per frame while playing: 1, 2, 4 … 64. */
   speed: number;
@@ -69,6 +71,10 @@ export type UiAction =
   | { type: "freeze"; seq: number }
   | { type: "replayStart"; seq: number }
   | { type: "replaySeek"; seq: number; head: number }
+  /** To the last event, and after it as the log grows. */
+  | { type: "replayEnd"; head: number }
+  /** The log grew while replay follows its last event. */
+  | { type: "replayFollow"; head: number }
   | { type: "replayPlay" }
   | { type: "replaySpeed"; step: 1 | -1 }
   /** One frame of playback: moves `speed` events on, pausing at `head`. */
@@ -93,7 +99,12 @@ export function initialUiState(): UiState {
 }
 
 /** Actions that do not come from a key leave the notice alone; every key clears it. */
-const notKeyActions = new Set<UiAction["type"]>(["notice", "replayFrame", "follow"]);
+const notKeyActions = new Set<UiAction["type"]>([
+  "notice",
+  "replayFrame",
+  "replayFollow",
+  "follow",
+]);
 
 export function reduceUi(state: UiState, action: UiAction): UiState {
   const base = notKeyActions.has(action.type) ? state : withoutNotice(state);
@@ -146,11 +157,27 @@ export function reduceUi(state: UiState, action: UiAction): UiState {
       return {
         ...base,
         frozenAt: undefined,
-        replay: { seq: action.seq, playing: false, speed: base.replay?.speed ?? MIN_SPEED },
+        replay: {
+          seq: action.seq,
+          following: false,
+          playing: false,
+          speed: base.replay?.speed ?? MIN_SPEED,
+        },
       };
     case "replaySeek":
       return base.replay
-        ? { ...base, replay: { ...base.replay, seq: clamp(action.seq, 0, action.head) } }
+        ? {
+            ...base,
+            replay: { ...base.replay, seq: clamp(action.seq, 0, action.head), following: false },
+          }
+        : base;
+    case "replayEnd":
+      return base.replay
+        ? { ...base, replay: { ...base.replay, seq: action.head, following: true } }
+        : base;
+    case "replayFollow":
+      return base.replay?.following && base.replay.seq !== action.head
+        ? { ...base, replay: { ...base.replay, seq: action.head } }
         : base;
     case "replayPlay":
       return base.replay

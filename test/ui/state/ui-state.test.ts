@@ -317,7 +317,7 @@ describe("replay keys", () => {
   const inReplay = () => press(initialUiState(), "p");
 
   it("p freezes at the head (or where the display was frozen)", () => {
-    expect(inReplay().replay).toEqual({ seq: 500, playing: false, speed: 1 });
+    expect(inReplay().replay).toEqual({ seq: 500, following: false, playing: false, speed: 1 });
     const fromFrozen = press(press(initialUiState(), "Z", {}, { ...ctx, head: 123 }), "p");
     expect(fromFrozen.replay?.seq).toBe(123);
     expect(fromFrozen.frozenAt).toBeUndefined();
@@ -338,6 +338,18 @@ describe("replay keys", () => {
     expect(s.replay?.seq).toBe(500);
     s = press(s, "", { rightArrow: true });
     expect(s.replay?.seq).toBe(500);
+  });
+
+  it("End stays on the last event as the log grows, until another key moves the scrubber", () => {
+    let s = press(inReplay(), "", { home: true });
+    s = press(s, "", { end: true });
+    expect(s.replay).toMatchObject({ seq: 500, following: true });
+    s = reduceUi(s, { type: "replayFollow", head: 520 });
+    expect(s.replay).toMatchObject({ seq: 520, following: true });
+    s = press(s, "", { leftArrow: true }, { ...ctx, head: 520 });
+    expect(s.replay).toMatchObject({ seq: 519, following: false });
+    expect(reduceUi(s, { type: "replayFollow", head: 530 })).toBe(s);
+    expect(press(initialUiState(), "p").replay?.following).toBe(false);
   });
 
   it("[ ] and { } ask the log for boundaries; { } need a selected task", () => {
@@ -377,9 +389,9 @@ describe("replay keys", () => {
     s = reduceUi(s, { type: "replaySpeed", step: 1 });
     s = reduceUi(s, { type: "replayPlay" });
     s = reduceUi(s, { type: "replayFrame", head: 13 });
-    expect(s.replay).toEqual({ seq: 12, playing: true, speed: 2 });
+    expect(s.replay).toEqual({ seq: 12, following: false, playing: true, speed: 2 });
     s = reduceUi(s, { type: "replayFrame", head: 13 });
-    expect(s.replay).toEqual({ seq: 13, playing: false, speed: 2 });
+    expect(s.replay).toEqual({ seq: 13, following: false, playing: false, speed: 2 });
     expect(reduceUi(s, { type: "replayFrame", head: 20 })).toBe(s);
   });
 
