@@ -25,13 +25,24 @@ export function emptyState(): LoopState {
 }
 
 /**
+ * Told of every row a fold sets or deletes, so that a snapshot writer encodes only the rows
+ * that changed instead of comparing every row of the state at every snapshot.
+ */
+export interface RowChanges {
+  /** `key` was inserted or given a new row. */
+  set(name: ProjectionName, key: string): void;
+  /** `key` was deleted, by its reducer or evicted past `retain`. */
+  deleted(name: ProjectionName, key: string): void;
+}
+
+/**
  * Folds one event into `state` in place and returns the same object, with `seq` set to the
  * event's sequence. An event whose sequence is not past `state.seq` was already folded (a
  * snapshot overlapping the events read after it) and changes nothing.
  */
-export function foldEvent(state: LoopState, event: FoldEvent): LoopState {
+export function foldEvent(state: LoopState, event: FoldEvent, changes?: RowChanges): LoopState {
   if (event.sequence <= state.seq) return state;
-  for (const projection of projections) foldInto(state, projection, event);
+  for (const projection of projections) foldInto(state, projection, event, changes);
   state.seq = event.sequence;
   return state;
 }
@@ -49,31 +60,43 @@ function rowsOf<P extends ProjectionName>(
   return state[projection.name] as Map<string, ProjectionRows[P]>;
 }
 
-function foldInto(state: LoopState, anyProjection: AnyProjection, event: FoldEvent): void {
+function foldInto(
+  state: LoopState,
+  anyProjection: AnyProjection,
+  event: FoldEvent,
+  changes: RowChanges | undefined,
+): void {
   // Widened once here so the body is written once for every projection.
   const projection = anyProjection as Projection<ProjectionName>;
   const keys = projection.route(event);
   if (keys.length === 0) return;
   const rows = rowsOf(state, projection);
+  const name = projection.name;
   for (const key of keys) {
     const before = rows.get(key);
     const after = projection.reduce(before, event, key);
     if (after === undefined) {
-      rows.delete(key);
+      if (rows.delete(key)) changes?.deleted(name, key);
       continue;
     }
     // Re-setting an existing key keeps its insertion position: eviction stays by first insert.
     rows.set(key, after);
+    changes?.set(name, key);
     if (before === undefined && projection.retain !== undefined) {
-      evictOldest(rows, projection.retain);
+      evictOldest(rows, projection.retain, (evicted) => changes?.deleted(name, evicted));
     }
   }
 }
 
-function evictOldest(rows: Map<string, unknown>, retain: number): void {
+function evictOldest(
+  rows: Map<string, unknown>,
+  retain: number,
+  evicted: (key: string) => void,
+): void {
   if (rows.size <= retain) return;
   for (const key of rows.keys()) {
     rows.delete(key);
+    evicted(key);
     if (rows.size <= retain) return;
   }
 }

@@ -14,13 +14,9 @@ import type Database from "better-sqlite3";
 import type { FoldEvent, StoredEvent } from "../contract/envelope.js";
 import type { AppendObserver } from "../log/sqlite-event-log.js";
 import { type AnyProjection, projections as allProjections } from "./all.js";
+import type { Manifest } from "./manifest.js";
 import type { Projection } from "./projection.js";
-import {
-  type EventSource,
-  type Manifest,
-  snapshotTablesExist,
-  TableSnapshots,
-} from "./snapshots.js";
+import { type EventSource, snapshotTablesExist, TableSnapshots } from "./snapshots.js";
 import { projectionTablesExist, tableOf } from "./tables.js";
 import type { ProjectionName } from "./types.js";
 
@@ -133,7 +129,13 @@ export class SqliteProjector implements AppendObserver {
       for (const [key, json] of st.changedSinceSnapshot.all() as [string, string][]) {
         st.setSnapshotId.run(bound.snapshots.storeRow(name, json), key);
       }
-      manifest.rows[name] = st.manifestRows.all() as [string, number][];
+      const keys: string[] = [];
+      const ids: number[] = [];
+      for (const [key, id] of st.manifestRows.all() as [string, number][]) {
+        keys.push(key);
+        ids.push(id);
+      }
+      manifest.rows[name] = { keys, ids };
     }
     bound.snapshots.writeManifest(manifest);
   }

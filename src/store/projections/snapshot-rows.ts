@@ -2,12 +2,14 @@
  * How a row version is stored in `snapshot_rows`, and its parts.
  *
  * A task row carries its whole attempt history, and each new version of it (every
- * heartbeat of a running attempt) differs from the last in its newest attempt only. Stored
- * whole, a long log holds every old attempt hundreds of times, and a seek parses them all
- * again. So the big lists of a row (`splitFields`) are stored element by element: the row
- * is stored as `["$split", fields, head]`, where `head` is the row with each split field's
- * list replaced by the ids of its elements, and an element equal to one stored before keeps
- * that one's id. Decoding parses each element once, however many versions hold it.
+ * heartbeat of a running attempt) differs from the last in its newest attempt only; the
+ * scorecard row (tens of kilobytes, a new version at every snapshot) likewise differs in a
+ * few of its buckets of tasks under way. Stored whole, a long log holds every old attempt
+ * hundreds of times, and a seek parses them all again. So the big lists of a row
+ * (`splitFields`) are stored element by element: the row is stored as
+ * `["$split", fields, head]`, where `head` is the row with each split field's list replaced
+ * by the ids of its elements, and an element equal to one stored before keeps that one's
+ * id. Decoding parses each element once, however many versions hold it.
  *
  * Projection rows are JSON objects, so a stored text that starts with `["$split",` is
  * always a head; every other text is a whole row.
@@ -16,7 +18,10 @@ import type Database from "better-sqlite3";
 import type { ProjectionName } from "./types.js";
 
 /** Fields stored element by element, per projection. */
-const splitFields: Partial<Record<ProjectionName, readonly string[]>> = { tasks: ["attempts"] };
+const splitFields: Partial<Record<ProjectionName, readonly string[]>> = {
+  tasks: ["attempts"],
+  scorecard: ["openTasks"],
+};
 
 const headPrefix = '["$split",';
 

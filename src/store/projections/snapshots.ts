@@ -4,21 +4,30 @@
  *
  * A state is megabytes (thousands of task rows), but between two snapshots only the rows
  * the events touched change. So each row version is stored once, in `snapshot_rows`, and a
- * snapshot (`snapshots.state`) is only a manifest: per projection, `[key, row id]` in fold
- * order, deflated. Taking one writes the changed rows and a manifest; decoding one reuses
- * every row already decoded for another snapshot (a bounded cache by row id), so seeking
- * back and forth parses only what differs. Rows are shared between states safely because
- * reducers never mutate a row: they return a new one.
+ * snapshot (`snapshots.state`) is only a manifest (`manifest.ts`): per projection, the keys
+ * in fold order and their row ids, or how they differ from an earlier full manifest. Taking
+ * one writes the changed rows and a manifest; decoding one reuses every row already decoded
+ * for another snapshot (a bounded cache by row id), so seeking back and forth parses only
+ * what differs. Rows are shared between states safely because reducers never mutate a row:
+ * they return a new one.
  *
  * Two sources with one shape: the tables, written by the projector and `rebuild` in the
  * append's own transaction; and states kept in memory for a database we cannot write (a
  * Python forge-loop log opened read-only, or one without our tables).
  */
-import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
 import type Database from "better-sqlite3";
 import type { FoldEvent } from "../contract/envelope.js";
 import { projectionNames } from "./all.js";
 import { emptyState, foldEvent } from "./fold.js";
+import {
+  applyDelta,
+  decodeManifest,
+  encodeDelta,
+  encodeManifest,
+  isDelta,
+  type Manifest,
+  type ManifestDelta,
+} from "./manifest.js";
 import {
   assembleRow,
   headParts,
@@ -42,12 +51,6 @@ export interface SnapshotSource {
   nearest(seq: number): Snapshot | undefined;
 }
 
-/** Per projection, the rows in fold order as `[key, row id]`. */
-export interface Manifest {
-  seq: number;
-  rows: Partial<Record<ProjectionName, [string, number][]>>;
-}
-
 /**
  * Row ids are never reused (AUTOINCREMENT): a reader keeps decoded rows by id across a
  * rebuild in another process, which empties `snapshot_rows` and writes it again.
@@ -69,84 +72,6 @@ export function snapshotTablesExist(db: Database.Database): boolean {
   return found === 2;
 }
 
-/** What leads the deflated bytes of a version 3 manifest (a version 2 one starts with `{`). */
-const MANIFEST_V3 = 0x33;
-
-/**
- * A manifest is written every few thousand events and read on every seek, and holds every
- * row of the state (thousands), so its encoding is binary: the keys as one JSON list, the
- * ids as 32-bit integers. Layout before deflate: the byte 0x33, the header length (u32 LE),
- * the header JSON (`{seq, counts, keys}`), zero padding to a multiple of 4, the ids.
- */
-export function encodeManifest(manifest: Manifest): Buffer {
-  const counts: Partial<Record<ProjectionName, number>> = {};
-  const keys: string[] = [];
-  const ids: number[] = [];
-  for (const name of projectionNames) {
-    const entries = manifest.rows[name];
-    if (entries === undefined) continue;
-    counts[name] = entries.length;
-    for (const [key, id] of entries) {
-      keys.push(key);
-      ids.push(id);
-    }
-  }
-  const header = Buffer.from(JSON.stringify({ seq: manifest.seq, counts, keys }), "utf8");
-  const idsAt = align4(5 + header.length);
-  const bytes = Buffer.alloc(idsAt + 4 * ids.length);
-  bytes[0] = MANIFEST_V3;
-  bytes.writeUInt32LE(header.length, 1);
-  header.copy(bytes, 5);
-  for (let i = 0; i < ids.length; i++) bytes.writeUInt32LE(ids[i] as number, idsAt + 4 * i);
-  // Huffman coding alone: half the time of the fastest LZ level, and about the same size
-  // here (the keys and ids repeat little within one manifest).
-  return deflateRawSync(bytes, { strategy: constants.Z_HUFFMAN_ONLY });
-}
-
-/** Throws an Error naming the problem when the stored bytes are not a manifest. */
-export function decodeManifest(stored: unknown): Manifest {
-  if (!Buffer.isBuffer(stored)) throw new Error("snapshot is not a deflated manifest");
-  const bytes = inflateRawSync(stored);
-  if (bytes[0] !== MANIFEST_V3) return decodeJsonManifest(bytes);
-  const headerLength = bytes.readUInt32LE(1);
-  const header = JSON.parse(bytes.toString("utf8", 5, 5 + headerLength)) as {
-    seq?: unknown;
-    counts?: Partial<Record<ProjectionName, number>>;
-    keys?: unknown;
-  };
-  const { seq, counts, keys } = header;
-  if (typeof seq !== "number" || typeof counts !== "object" || !Array.isArray(keys)) {
-    throw new Error("snapshot manifest header is malformed");
-  }
-  const idsAt = align4(5 + headerLength);
-  if (bytes.length !== idsAt + 4 * keys.length) throw new Error("snapshot manifest is truncated");
-  const manifest: Manifest = { seq, rows: {} };
-  let at = 0;
-  for (const name of projectionNames) {
-    const count = counts[name];
-    if (count === undefined) continue;
-    const entries: [string, number][] = new Array(count);
-    for (let i = 0; i < count; i++, at++) {
-      entries[i] = [String(keys[at]), bytes.readUInt32LE(idsAt + 4 * at)];
-    }
-    manifest.rows[name] = entries;
-  }
-  return manifest;
-}
-
-/** The version 2 manifest (JSON), written before the binary one: still read. */
-function decodeJsonManifest(bytes: Buffer): Manifest {
-  const parsed = JSON.parse(bytes.toString("utf8")) as Partial<Manifest> & { version?: unknown };
-  if (parsed.version !== 2 || typeof parsed.seq !== "number" || typeof parsed.rows !== "object") {
-    throw new Error("snapshot is not a version 2 or 3 manifest");
-  }
-  return { seq: parsed.seq, rows: parsed.rows };
-}
-
-function align4(n: number): number {
-  return (n + 3) & ~3;
-}
-
 /** Default bound of the decoded-row cache, in characters of row JSON (about 3× in memory). */
 const defaultRowCacheChars = 24_000_000;
 
@@ -164,6 +89,11 @@ export class TableSnapshots implements SnapshotSource {
   private readonly rowCache = new Map<number, { row: unknown; chars: number }>();
   private cachedChars = 0;
   private readonly writer: RowVersionWriter;
+  /**
+   * The last full manifest a delta was decoded against, with its stored bytes: seeks near
+   * one another share a base, and the bytes tell whether it was stored again since.
+   */
+  private base?: { stored: Buffer; manifest: Manifest };
 
   constructor(
     private readonly db: Database.Database,
@@ -196,9 +126,13 @@ export class TableSnapshots implements SnapshotSource {
     return this.db.prepare("SELECT seq FROM snapshots ORDER BY seq").pluck().all() as number[];
   }
 
-  /** The manifest stored at exactly `seq`; throws when it is missing or unreadable. */
+  /**
+   * The full manifest of the snapshot at exactly `seq` (a delta applied to its base);
+   * throws when it is missing or unreadable.
+   */
   manifest(seq: number): Manifest {
-    return decodeManifest(this.stmts.manifest.get(seq));
+    const stored = decodeManifest(this.stmts.manifest.get(seq));
+    return isDelta(stored) ? applyDelta(this.baseManifest(stored.base), stored) : stored;
   }
 
   /**
@@ -236,15 +170,19 @@ export class TableSnapshots implements SnapshotSource {
   decode(seq: number): LoopState {
     const manifest = this.manifest(seq);
     const missing: number[] = [];
-    for (const entries of Object.values(manifest.rows)) {
-      for (const [, id] of entries ?? []) if (!this.rowCache.has(id)) missing.push(id);
+    for (const stored of Object.values(manifest.rows)) {
+      for (const id of stored.ids) if (!this.rowCache.has(id)) missing.push(id);
     }
     this.fetch(missing);
     const state = emptyState();
     state.seq = manifest.seq;
     for (const name of projectionNames) {
+      const stored = manifest.rows[name];
+      if (stored === undefined) continue;
       const rows = state[name] as Map<string, unknown>;
-      for (const [key, id] of manifest.rows[name] ?? []) rows.set(key, this.row(id));
+      for (let i = 0; i < stored.keys.length; i++) {
+        rows.set(stored.keys[i] as string, this.row(stored.ids[i] as number));
+      }
     }
     this.evict();
     return state;
@@ -263,8 +201,9 @@ export class TableSnapshots implements SnapshotSource {
     return this.writer.store(name, row);
   }
 
-  writeManifest(manifest: Manifest): void {
-    this.stmts.insertManifest.run(manifest.seq, encodeManifest(manifest));
+  writeManifest(manifest: Manifest | ManifestDelta): void {
+    const stored = isDelta(manifest) ? encodeDelta(manifest) : encodeManifest(manifest);
+    this.stmts.insertManifest.run(manifest.seq, stored);
   }
 
   clear(): void {
@@ -272,6 +211,18 @@ export class TableSnapshots implements SnapshotSource {
     this.writer.forget();
     this.rowCache.clear();
     this.cachedChars = 0;
+    this.base = undefined;
+  }
+
+  /** The full manifest at `seq`, which a delta is based on. */
+  private baseManifest(seq: number): Manifest {
+    const stored = this.stmts.manifest.get(seq);
+    if (!Buffer.isBuffer(stored)) throw new Error(`snapshot base ${seq} is missing`);
+    if (this.base?.stored.equals(stored)) return this.base.manifest;
+    const manifest = decodeManifest(stored);
+    if (isDelta(manifest)) throw new Error(`snapshot base ${seq} is itself a delta`);
+    this.base = { stored, manifest };
+    return manifest;
   }
 
   private row(id: number): unknown {
@@ -331,56 +282,6 @@ export class TableSnapshots implements SnapshotSource {
       this.rowCache.delete(id);
       this.cachedChars -= chars;
     }
-  }
-}
-
-/**
- * Snapshots of an in-memory fold (`rebuild`): a reducer returns a new object for every
- * change, so a row whose object is the one stored under its key last time is unchanged and
- * keeps its id: only changed rows are stringified and stored again.
- */
-export class FoldSnapshotWriter {
-  /** Per projection, the row object last stored under each key, and its id. */
-  private readonly stored = new Map<ProjectionName, Map<string, { row: object; id: number }>>();
-
-  constructor(private readonly snapshots: TableSnapshots) {}
-
-  write(state: LoopState): void {
-    const manifest: Manifest = { seq: state.seq, rows: {} };
-    for (const name of projectionNames) {
-      const rows = state[name] as Map<string, object>;
-      const stored = this.storedOf(name);
-      const entries: [string, number][] = [];
-      for (const [key, row] of rows) {
-        let version = stored.get(key);
-        if (version?.row !== row) {
-          version = { row, id: this.snapshots.storeRow(name, row) };
-          stored.set(key, version);
-        }
-        entries.push([key, version.id]);
-      }
-      manifest.rows[name] = entries;
-      // Keys the state dropped (evicted ticks, verdicts) would pile up over a long log.
-      if (stored.size > 2 * rows.size + 1000) {
-        for (const key of stored.keys()) if (!rows.has(key)) stored.delete(key);
-      }
-    }
-    this.snapshots.writeManifest(manifest);
-  }
-
-  /** The id `row` was stored under by the last `write`, if it was. */
-  storedId(name: ProjectionName, key: string, row: object): number | undefined {
-    const version = this.stored.get(name)?.get(key);
-    return version?.row === row ? version.id : undefined;
-  }
-
-  private storedOf(name: ProjectionName): Map<string, { row: object; id: number }> {
-    let stored = this.stored.get(name);
-    if (stored === undefined) {
-      stored = new Map();
-      this.stored.set(name, stored);
-    }
-    return stored;
   }
 }
 
