@@ -6,14 +6,26 @@
  * - mirror into a fresh store with the projections folding every append (what the CLI
  *   does), for the record;
  * - the mirror's own share: reading, mapping and redacting with appends that store
- *   nothing, so the log's cost and the mirror's can be told apart.
+ *   nothing, so the log's cost and the mirror's can be told apart;
+ * - the two halves of the pipeline a large file goes through (mirror/pipeline.ts), each
+ *   alone on one thread: the worker's (read, map, screen keys, prepare rows) with its
+ *   batches dropped, and the inserting thread's (chain and insert) fed the batches the
+ *   worker prepared beforehand. The pipeline takes at least the longer of the two.
  */
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { asciiEscapeJson } from "../../src/store/contract/canonical-json.js";
 import type { EventLog } from "../../src/store/log/event-log.js";
 import { openEventLog } from "../../src/store/log/sqlite-event-log.js";
-import { type MirrorSummary, mirrorFile } from "../../src/store/mirror/mirror.js";
+import { decodeEvents, type EncodedEvents } from "../../src/store/mirror/encoded-events.js";
+import {
+  DEFAULT_EVENTS_PER_COMMIT,
+  type MirrorSummary,
+  mirrorFile,
+} from "../../src/store/mirror/mirror.js";
+import { startPrepareWorker } from "../../src/store/mirror/pipeline.js";
+import type { WorkerMessage } from "../../src/store/mirror/pipeline-messages.js";
+import { PipelineSignals } from "../../src/store/mirror/pipeline-signals.js";
 import { openStore } from "../../src/store/store.js";
 import { type BenchFigure, type BenchSuite, msSince } from "../harness.js";
 
@@ -214,6 +226,58 @@ function parseBaseline(path: string): number {
   return msSince(start);
 }
 
+/**
+ * The pipeline's worker on its own: the batches it sends are taken at once and kept, for
+ * `insertAlone`, and nothing is inserted.
+ */
+function prepareAlone(
+  dbPath: string,
+  file: string,
+): Promise<{ ms: number; batches: EncodedEvents[] }> {
+  const log = openEventLog(dbPath, { mode: "writer" });
+  const signals = new PipelineSignals();
+  gc();
+  const start = process.hrtime.bigint();
+  const worker = startPrepareWorker(log, file, {}, signals);
+  log.close();
+  const batches: EncodedEvents[] = [];
+  return new Promise((resolve, reject) => {
+    worker.on("message", (message: WorkerMessage) => {
+      if (message.type === "events") {
+        batches.push(message.events);
+        signals.taken(batches.length);
+      } else if (message.type === "done") {
+        resolve({ ms: msSince(start), batches });
+      } else {
+        reject(new Error(message.message));
+      }
+    });
+    worker.on("error", reject);
+  });
+}
+
+/** The pipeline's inserting thread on its own: `batches` chained and inserted into a fresh log. */
+function insertAlone(dbPath: string, batches: readonly EncodedEvents[]): number {
+  const log = openEventLog(dbPath, { mode: "writer" });
+  gc();
+  const start = process.hrtime.bigint();
+  let transaction = log.openTransaction();
+  let uncommitted = 0;
+  for (const batch of batches) {
+    log.appendPrepared(decodeEvents(batch), batch.unsure);
+    uncommitted += batch.count;
+    if (uncommitted >= DEFAULT_EVENTS_PER_COMMIT) {
+      transaction.commit();
+      transaction = log.openTransaction();
+      uncommitted = 0;
+    }
+  }
+  transaction.commit();
+  const ms = msSince(start);
+  log.close();
+  return ms;
+}
+
 async function timed(
   run: () => Promise<MirrorSummary>,
 ): Promise<{ ms: number; summary: MirrorSummary }> {
@@ -247,6 +311,9 @@ export const mirrorSuite: BenchSuite = {
     log.close();
 
     const ownShare = await timed(() => mirrorFile(discardingLog, path));
+    const workerAlone = await prepareAlone(join(ctx.tmpDir, "worker.db"), path);
+    const insertingAlone = insertAlone(join(ctx.tmpDir, "inserted.db"), workerAlone.batches);
+    workerAlone.batches.length = 0;
     const store = openStore(join(ctx.tmpDir, "store.db"), { mode: "writer" });
     const withProjections = await timed(() => mirrorFile(store.log, path));
     store.close();
@@ -277,6 +344,18 @@ export const mirrorSuite: BenchSuite = {
         `read + map + redact ${written} lines, appends discarded (the mirror's own share)`,
         ownShare.ms,
         `${ownShare.summary.eventsAppended} events mapped`,
+        false,
+      ),
+      figure(
+        `the pipeline's worker alone: read, map, screen keys, prepare ${written} lines`,
+        workerAlone.ms,
+        "one half of a first pass: its batches taken at once, nothing inserted",
+        false,
+      ),
+      figure(
+        `the pipeline's inserting thread alone: chain and insert ${first.summary.eventsAppended} prepared events`,
+        insertingAlone,
+        "the other half, fed batches prepared beforehand",
         false,
       ),
       figure(

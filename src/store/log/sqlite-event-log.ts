@@ -228,10 +228,12 @@ export class SqliteEventLog implements EventLog {
   /**
    * Chains and inserts rows prepared ahead of the transaction (`prepareEvent`, by the
    * legacy mirror's worker), in one transaction or the `transaction` in progress. The
-   * caller answers for their keys being new: a key the log holds fails the whole
-   * transaction, as the UNIQUE index refuses it. The writer alone may do this.
+   * caller answers for their keys being new, but for the rows at the indexes `unsure`
+   * (ascending): those are looked up first and skipped if the log holds their key. Any
+   * other key the log holds fails the whole transaction, as the UNIQUE index refuses it.
+   * Returns how many rows were skipped. The writer alone may do this.
    */
-  appendPrepared(events: readonly PreparedEvent[]): void {
+  appendPrepared(events: readonly PreparedEvent[], unsure: readonly number[] = []): number {
     this.writable();
     if (this.mode !== "writer") {
       throw new UserError(
@@ -239,10 +241,10 @@ export class SqliteEventLog implements EventLog {
         "Open the log as the writer.",
       );
     }
-    if (events.length === 0) return;
-    const insert = () => this.insertPrepared(events);
-    if (this.bulk) this.insideBulk(this.bulk, insert);
-    else this.db.transaction(insert).immediate();
+    if (events.length === 0) return 0;
+    const insert = () => this.insertPrepared(events, unsure);
+    if (this.bulk) return this.insideBulk(this.bulk, insert);
+    return this.db.transaction(insert).immediate();
   }
 
   /**
@@ -487,10 +489,21 @@ export class SqliteEventLog implements EventLog {
   }
 
   /** Runs inside the transaction: see `appendPrepared`. */
-  private insertPrepared(events: readonly PreparedEvent[]): void {
+  private insertPrepared(events: readonly PreparedEvent[], unsure: readonly number[]): number {
     let prev = this.writes!.lastHash.get() ?? GENESIS_HASH;
     const inserted: StoredEvent[] | undefined = this.observer ? [] : undefined;
-    for (const prepared of events) {
+    let skipped = 0;
+    let nextUnsure = 0;
+    for (let i = 0; i < events.length; i++) {
+      const prepared = events[i] as PreparedEvent;
+      if (unsure[nextUnsure] === i) {
+        nextUnsure += 1;
+        const key = prepared.fields.idempotency_key as string;
+        if (this.heldKeys([key]).size > 0) {
+          skipped += 1;
+          continue;
+        }
+      }
       const event = chainEvent(prepared, prev);
       const sequence = this.insert(event);
       prev = event.chainHash as string;
@@ -498,6 +511,7 @@ export class SqliteEventLog implements EventLog {
       inserted?.push(storedEvent(event, sequence));
     }
     if (inserted && inserted.length > 0) this.observer?.afterInsert(this.db, inserted);
+    return skipped;
   }
 
   /** Inserts a new event (its key checked absent) and returns its sequence. */

@@ -26,7 +26,7 @@ export type { MirrorSummary } from "./legacy-mirror.js";
  * checkpoint: a million events spend 2 to 3 s less in commits at 50000 per transaction
  * than at 5000 (bench/suites/mirror.ts).
  */
-const DEFAULT_EVENTS_PER_COMMIT = 50_000;
+export const DEFAULT_EVENTS_PER_COMMIT = 50_000;
 /**
  * Files from this size up are mirrored by the pipeline. Below it, starting a worker (tens
  * of milliseconds, and a second connection to the log) costs more than it saves.

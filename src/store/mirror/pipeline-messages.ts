@@ -9,8 +9,8 @@ export interface PrepareJob {
   dbPath: string;
   /** The log's clock when the pipeline started: the time of events whose record has none. */
   nowIso: string;
-  /** Whether the log held mirrored keys already (see NewKeys). */
-  askForEveryKey: boolean;
+  /** Whether the log held mirrored keys already (see KeyScreen). */
+  askTheLog: boolean;
   /** Events per batch sent. */
   batchSize: number;
   secrets: readonly string[];

@@ -4,19 +4,16 @@
  * on it:
  * - how many batches it has taken: the worker keeps at most a few ahead, so a slow insert
  *   (projections folding) never has the whole file waiting in memory;
- * - how many are committed: their keys are in the log from then on, where the worker's
- *   duplicate checks find them;
  * - whether to stop: the insert failed, and the worker's work is of no use.
  */
 
 const TAKEN = 0;
-const COMMITTED = 1;
-const STOPPED = 2;
+const STOPPED = 1;
 
 export class PipelineSignals {
   private readonly view: Int32Array;
 
-  constructor(readonly buffer = new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT)) {
+  constructor(readonly buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)) {
     this.view = new Int32Array(buffer);
   }
 
@@ -25,17 +22,9 @@ export class PipelineSignals {
     Atomics.notify(this.view, TAKEN);
   }
 
-  committed(batches: number): void {
-    Atomics.store(this.view, COMMITTED, batches);
-  }
-
   stop(): void {
     Atomics.store(this.view, STOPPED, 1);
     Atomics.notify(this.view, TAKEN);
-  }
-
-  get committedBatches(): number {
-    return Atomics.load(this.view, COMMITTED);
   }
 
   /**

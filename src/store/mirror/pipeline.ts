@@ -1,9 +1,9 @@
 /**
  * The legacy mirror of a large file as a pipeline over two threads: a worker
- * (prepare-events.ts) reads the file, maps its records, checks their keys, and prepares
+ * (prepare-events.ts) reads the file, maps its records, screens their keys, and prepares
  * the rows up to the text their chain hash covers; this thread hashes and inserts them,
  * while the worker prepares the next. The split is where the work halves: on one thread,
- * either half takes about half of the time the whole did.
+ * each half takes about as long as the other (bench/suites/mirror.ts measures both).
  *
  * Both halves are the log's own functions (`keyOf`, `prepareEvent`, `chainEvent`), so the
  * rows are those a one-thread mirror appends, and chained after whatever the log's head is
@@ -14,6 +14,7 @@
  * crash or kill leaves whole transactions, and mirroring again appends the rest. A failure
  * on either side stops both and rejects, naming the file (and the line, from the worker).
  */
+import type { Worker } from "node:worker_threads";
 import { startModuleWorker } from "../../shared/module-worker.js";
 import type { OpenTransaction, SqliteEventLog } from "../log/sqlite-event-log.js";
 import { decodeEvents } from "./encoded-events.js";
@@ -41,24 +42,14 @@ export function mirrorInWorker(
   options: PipelineOptions,
 ): Promise<MirrorSummary> {
   const signals = new PipelineSignals();
-  const job: PrepareJob = {
-    file: path,
-    dbPath: log.path,
-    nowIso: log.nowIso(),
-    askForEveryKey: log.holdsKeyStartingWith(MIRROR_KEY_PREFIX),
-    batchSize: Math.max(1, options.batchSize ?? DEFAULT_EVENTS_PER_BATCH),
-    secrets: options.secrets ?? [],
-    signals: signals.buffer,
-  };
-  const worker = startModuleWorker(new URL("./prepare-worker.js", import.meta.url), {
-    workerData: job,
-    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-  });
+  const worker = startPrepareWorker(log, path, options, signals);
   return new Promise((resolve, reject) => {
     let settled = false;
     let transaction: OpenTransaction | undefined;
     let uncommitted = 0;
     let taken = 0;
+    /** Events the worker counted as appended whose keys this thread found held. */
+    let held = 0;
     const settle = (outcome: { summary: MirrorSummary } | { error: unknown }) => {
       if (settled) return;
       settled = true;
@@ -75,7 +66,6 @@ export function mirrorInWorker(
       transaction = undefined;
       uncommitted = 0;
       ending?.commit();
-      signals.committed(taken);
     };
     worker.on("message", (message: WorkerMessage) => {
       if (settled) return;
@@ -84,12 +74,15 @@ export function mirrorInWorker(
           // Taken before inserting: the worker prepares the next batches meanwhile.
           signals.taken(++taken);
           transaction ??= log.openTransaction();
-          log.appendPrepared(decodeEvents(message.events));
+          held += log.appendPrepared(decodeEvents(message.events), message.events.unsure);
           uncommitted += message.events.count;
           if (uncommitted >= options.eventsPerCommit) commit();
         } else if (message.type === "done") {
           commit();
-          settle({ summary: message.summary });
+          const { summary } = message;
+          summary.eventsAppended -= held;
+          summary.duplicatesSkipped += held;
+          settle({ summary });
         } else {
           settle({ error: workerFailure(path, message) });
         }
@@ -101,6 +94,31 @@ export function mirrorInWorker(
     worker.on("exit", (code) =>
       settle({ error: new Error(`mirroring ${path}: the worker stopped (exit code ${code})`) }),
     );
+  });
+}
+
+/**
+ * The worker preparing `path`'s rows for `log` (which it opens read-only), told by
+ * `signals`. What it sends is `WorkerMessage`s.
+ */
+export function startPrepareWorker(
+  log: SqliteEventLog,
+  path: string,
+  options: LegacyMirrorOptions,
+  signals: PipelineSignals,
+): Worker {
+  const job: PrepareJob = {
+    file: path,
+    dbPath: log.path,
+    nowIso: log.nowIso(),
+    askTheLog: log.holdsKeyStartingWith(MIRROR_KEY_PREFIX),
+    batchSize: Math.max(1, options.batchSize ?? DEFAULT_EVENTS_PER_BATCH),
+    secrets: options.secrets ?? [],
+    signals: signals.buffer,
+  };
+  return startModuleWorker(new URL("./prepare-worker.js", import.meta.url), {
+    workerData: job,
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
   });
 }
 

@@ -1,16 +1,16 @@
 /**
  * The pipeline worker's work (see pipeline.ts): reads the file, maps and redacts its
- * records (LegacyMirror), keeps the events whose keys are new, prepares their rows with
- * the log's own `prepareEvent`, and sends them in batches to the inserting thread. Ends
- * with the summary, or with why it failed (naming the line being mirrored).
+ * records (LegacyMirror), drops the events whose keys the log held, prepares the others'
+ * rows with the log's own `prepareEvent`, and sends them in batches to the inserting
+ * thread. Ends with the summary, or with why it failed (naming the line being mirrored).
  */
 import type { AppendInput } from "../contract/envelope.js";
 import { streamJsonlFile } from "../jsonl/reader.js";
 import { keyOf, type PreparedEvent, prepareEvent } from "../log/new-event.js";
 import { openEventLog, type SqliteEventLog } from "../log/sqlite-event-log.js";
 import { type EncodedEvents, encodeEvents } from "./encoded-events.js";
+import { KeyScreen } from "./key-screen.js";
 import { type EventSink, LegacyMirror } from "./legacy-mirror.js";
-import { NewKeys } from "./new-keys.js";
 import type { PrepareJob, WorkerMessage } from "./pipeline-messages.js";
 import { PipelineSignals } from "./pipeline-signals.js";
 
@@ -32,10 +32,10 @@ export function prepareEvents(
   let mirror: LegacyMirror | undefined;
   try {
     log = openEventLog(job.dbPath, { mode: "readonly" });
-    const keys = new NewKeys(log, job.askForEveryKey, () => signals.committedBatches);
+    const keys = new KeyScreen(log, job.askTheLog);
     const sink = new PreparingSink(keys, job.nowIso, (events, sent) => {
       if (!signals.waitForRoom(sent, BATCHES_AHEAD)) throw STOPPED;
-      send({ type: "events", events }, [events.lengths.buffer as ArrayBuffer]);
+      send({ type: "events", events }, [events.bytes, events.lengths.buffer as ArrayBuffer]);
     });
     mirror = new LegacyMirror(sink, { batchSize: job.batchSize, secrets: job.secrets });
     for (const batch of streamJsonlFile(job.file, { lineNumbers: true })) mirror.add(batch);
@@ -55,13 +55,17 @@ export function prepareEvents(
   }
 }
 
-/** LegacyMirror's sink in the worker: new events become prepared rows, sent in batches. */
+/**
+ * LegacyMirror's sink in the worker: events the log does not hold become prepared rows,
+ * sent in batches. Its summary counts an `unsure` event as appended: the inserting thread
+ * corrects that for those it finds held.
+ */
 class PreparingSink implements EventSink {
   private sentBatches = 0;
   private readonly now: () => string;
 
   constructor(
-    private readonly keys: NewKeys,
+    private readonly keys: KeyScreen,
     nowIso: string,
     /** Sends a batch; `sent` batches went before it. */
     private readonly send: (events: EncodedEvents, sent: number) => void,
@@ -70,15 +74,18 @@ class PreparingSink implements EventSink {
   }
 
   appendBatch(inputs: readonly AppendInput[]): { inserted: boolean }[] {
-    const fresh = this.keys.take(inputs.map(keyOf), this.sentBatches + 1);
+    const verdicts = this.keys.screen(inputs.map(keyOf));
     const rows: PreparedEvent[] = [];
+    const unsure: number[] = [];
     inputs.forEach((input, i) => {
-      if (fresh[i]) rows.push(prepareEvent(input, this.now));
+      if (verdicts[i] === "held") return;
+      if (verdicts[i] === "unsure") unsure.push(rows.length);
+      rows.push(prepareEvent(input, this.now));
     });
     if (rows.length > 0) {
-      this.send(encodeEvents(rows), this.sentBatches);
+      this.send(encodeEvents(rows, unsure), this.sentBatches);
       this.sentBatches += 1;
     }
-    return fresh.map((inserted) => ({ inserted }));
+    return verdicts.map((verdict) => ({ inserted: verdict !== "held" }));
   }
 }

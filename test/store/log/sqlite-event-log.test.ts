@@ -706,6 +706,17 @@ describe("appendPrepared", () => {
     expect(log.verifyChain()).toMatchObject({ ok: true, checked: 4 });
   });
 
+  it("looks up the keys of the rows it is told are unsure, and skips those it holds", () => {
+    const log = open(dbPath(), { mode: "writer" });
+    log.append(heartbeat(1));
+    const rows = prepared(log, [heartbeat(1), heartbeat(2), heartbeat(2), heartbeat(3)]);
+    expect(log.appendPrepared(rows, [0, 2, 3])).toBe(2);
+    expect(log.since(0).map((e) => e.idempotencyKey)).toEqual(
+      [1, 2, 3].map((n) => heartbeat(n).idempotencyKey),
+    );
+    expect(log.verifyChain().ok).toBe(true);
+  });
+
   it("joins a transaction in progress, which a duplicate key fails; the writer alone may", () => {
     const log = open(dbPath(), { mode: "writer" });
     log.append(heartbeat(1));

@@ -4,29 +4,18 @@
  * chain given the same event ids, the same summaries; and its failures, which must reject
  * with the file (and line) named, never hang.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import fc from "fast-check";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { chainHash, GENESIS_HASH } from "../../../src/store/log/chain.js";
 import { openEventLog, type SqliteEventLog } from "../../../src/store/log/sqlite-event-log.js";
 import { LEGACY_KINDS } from "../../../src/store/mirror/map-legacy.js";
 import { type MirrorSummary, mirrorFile } from "../../../src/store/mirror/mirror.js";
 import { pyDumps, pyJsonl, runnerHistory } from "../../support/legacy-lines.js";
 import { ManualClock } from "../../support/manual-clock.js";
-
-const distDir = fileURLToPath(new URL("../../../dist", import.meta.url));
-const appendChild = fileURLToPath(new URL("../log/append-child.mjs", import.meta.url));
-
-beforeAll(() => {
-  if (!existsSync(join(distDir, "store/log/sqlite-event-log.js"))) {
-    throw new Error(`${distDir} is missing: run \`npm run build\` first (npm test does it).`);
-  }
-});
 
 let dir: string;
 let opened: SqliteEventLog[];
@@ -198,44 +187,38 @@ describe("the pipeline gives what the one-thread mirror gives", () => {
     expect(piped.head()).toBe(first.eventsAppended);
   });
 
-  it("chains after what another process appends meanwhile (the UI, operator commands)", async () => {
-    const records = Array.from({ length: 400 }, (_, i) =>
+  it("chains after what others append between its transactions (the UI, operator commands)", async () => {
+    const records = Array.from({ length: 100 }, (_, i) =>
       runnerHistory(Date.UTC(2026, 5, 5) + i * 3_600_000),
     ).flat();
     const path = file("runner.jsonl", pyJsonl(records));
     const log = open("events.db");
-    const ui = await startUi(join(dir, "events.db"));
-    try {
-      const summary = await mirrorFile(log, path, { ...PIPELINED, eventsPerCommit: 100 });
-      const kinds = log.since(0).map((e) => e.kind);
-      const mirrored = kinds.filter((kind) => kind !== "control.requested");
-      expect(mirrored).toHaveLength(summary.eventsAppended);
-      // Commands landed between the mirror's transactions, not only before or after them.
-      const first = kinds.findIndex((kind) => kind !== "control.requested");
-      const last = kinds.findLastIndex((kind) => kind !== "control.requested");
-      expect(
-        kinds.slice(first, last).filter((kind) => kind === "control.requested").length,
-      ).toBeGreaterThan(0);
-    } finally {
-      ui.kill("SIGKILL");
-    }
+    const ui = openEventLog(join(dir, "events.db"), { mode: "observer", busyTimeoutMs: 0 });
+    opened.push(ui);
+    let commands = 0;
+    // Between messages from the worker, each batch committed on its own: the log is free.
+    const timer = setInterval(() => {
+      ui.append({
+        kind: "control.requested",
+        payload: { request_id: `r${commands}`, command: "resume", by: "operator" },
+        idempotencyKey: `control.requested:r${commands++}`,
+      });
+    }, 1);
+    const summary = await mirrorFile(log, path, {
+      ...PIPELINED,
+      batchSize: 20,
+      eventsPerCommit: 1,
+    }).finally(() => clearInterval(timer));
+    const kinds = log.since(0).map((e) => e.kind);
+    expect(kinds.filter((kind) => kind !== "control.requested")).toHaveLength(
+      summary.eventsAppended,
+    );
+    const first = kinds.findIndex((kind) => kind !== "control.requested");
+    const last = kinds.findLastIndex((kind) => kind !== "control.requested");
+    expect(kinds.slice(first, last).includes("control.requested")).toBe(true);
     expect(log.verifyChain().ok).toBe(true);
   });
 });
-
-/** A process appending operator commands one after another (the built log: npm test builds it). */
-async function startUi(dbPath: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [appendChild, distDir, dbPath, "observer", "1"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      if (chunk.toString().includes("ready")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`the appending child exited (${code})`)));
-  });
-  return child;
-}
 
 describe("the pipeline's failures", () => {
   it("a log another process holds locked: rejects, appends nothing, leaves no thread behind", async () => {

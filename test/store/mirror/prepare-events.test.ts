@@ -2,7 +2,7 @@
  * The pipeline worker's work, run on this thread: what it sends, and that a failure names
  * the line being mirrored.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
@@ -26,27 +26,50 @@ function job(body: string): PrepareJob {
   const file = join(dir, "runner.jsonl");
   writeFileSync(file, body);
   const dbPath = join(dir, "events.db");
-  openEventLog(dbPath, { mode: "writer" }).close();
+  if (!existsSync(dbPath)) openEventLog(dbPath, { mode: "writer" }).close();
   return {
     file,
     dbPath,
     nowIso: "2026-06-05T09:00:00.000Z",
-    askForEveryKey: false,
+    askTheLog: false,
     batchSize: 1,
     secrets: [],
     signals: new PipelineSignals().buffer,
   };
 }
 
-it("sends the new events in batches, then the summary", () => {
+it("sends the rows the log does not hold, a repeated one marked unsure, then the summary", () => {
   const sent: WorkerMessage[] = [];
-  prepareEvents(job(`${failed(1)}\n${failed(2)}\n${failed(1)}\n`), (m) => sent.push(m));
-  const events = sent.flatMap((m) => (m.type === "events" ? decodeEvents(m.events) : []));
-  expect(events.map((e) => e.fields.task_id)).toEqual(["issue:1", "issue:2"]);
+  const body = `${failed(1)}\n${failed(2)}\n${failed(1)}\n`;
+  prepareEvents(job(body), (m) => sent.push(m));
+  const batches = sent.flatMap((m) => (m.type === "events" ? [m.events] : []));
+  expect(batches.flatMap((b) => decodeEvents(b).map((e) => e.fields.task_id))).toEqual([
+    "issue:1",
+    "issue:2",
+    "issue:1",
+  ]);
+  expect(batches.map((b) => b.unsure)).toEqual([[], [], [0]]);
+  // The inserting thread corrects the counts for the unsure rows it finds held.
   expect(sent.at(-1)).toMatchObject({
     type: "done",
-    summary: { records: 3, eventsAppended: 2, duplicatesSkipped: 1 },
+    summary: { records: 3, eventsAppended: 3, duplicatesSkipped: 0 },
   });
+});
+
+it("drops the rows whose keys the log held, when told to ask it", () => {
+  const first: WorkerMessage[] = [];
+  const body = `${failed(1)}\n${failed(2)}\n`;
+  const grown = job(body);
+  prepareEvents(grown, (m) => first.push(m));
+  const log = openEventLog(grown.dbPath, { mode: "writer" });
+  for (const m of first) if (m.type === "events") log.appendPrepared(decodeEvents(m.events));
+  log.close();
+  writeFileSync(grown.file, `${body}${failed(3)}\n`);
+  const sent: WorkerMessage[] = [];
+  prepareEvents({ ...grown, askTheLog: true }, (m) => sent.push(m));
+  const rows = sent.flatMap((m) => (m.type === "events" ? decodeEvents(m.events) : []));
+  expect(rows.map((e) => e.fields.task_id)).toEqual(["issue:3"]);
+  expect(sent.at(-1)).toMatchObject({ summary: { eventsAppended: 1, duplicatesSkipped: 2 } });
 });
 
 it("a failure names the line of the record being mirrored", () => {
