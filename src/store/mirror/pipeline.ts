@@ -84,15 +84,24 @@ export function mirrorInWorker(
           summary.duplicatesSkipped += held;
           settle({ summary });
         } else {
-          settle({ error: workerFailure(path, message) });
+          settle({ error: failure(path, message) });
         }
       } catch (err) {
-        settle({ error: err });
+        const { message, code } = err as { message?: unknown; code?: unknown };
+        settle({
+          error: failure(path, {
+            message: `${log.path}: ${typeof message === "string" ? message : String(err)}`,
+            ...(typeof code === "string" ? { code } : {}),
+            cause: err,
+          }),
+        });
       }
     });
-    worker.on("error", (err) => settle({ error: workerFailure(path, { message: err.message }) }));
+    worker.on("error", (err) =>
+      settle({ error: failure(path, { message: err.message, cause: err }) }),
+    );
     worker.on("exit", (code) =>
-      settle({ error: new Error(`mirroring ${path}: the worker stopped (exit code ${code})`) }),
+      settle({ error: failure(path, { message: `the worker stopped (exit code ${code})` }) }),
     );
   });
 }
@@ -122,12 +131,15 @@ export function startPrepareWorker(
   });
 }
 
-function workerFailure(
+/** An error that names the file (and the line, when the worker knew it), keeping the code. */
+function failure(
   path: string,
-  failure: { message: string; code?: string; line?: number },
+  what: { message: string; code?: string; line?: number; cause?: unknown },
 ): Error {
-  const where = failure.line === undefined ? "" : ` at line ${failure.line}`;
-  const error = new Error(`mirroring ${path} failed${where}: ${failure.message}`);
-  if (failure.code !== undefined) Object.assign(error, { code: failure.code });
+  const where = what.line === undefined ? "" : ` at line ${what.line}`;
+  const error = new Error(`mirroring ${path} failed${where}: ${what.message}`, {
+    cause: what.cause,
+  });
+  if (what.code !== undefined) Object.assign(error, { code: what.code });
   return error;
 }

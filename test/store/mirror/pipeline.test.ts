@@ -228,7 +228,12 @@ describe("the pipeline's failures", () => {
     const other = new Database(join(dir, "events.db"));
     other.exec("BEGIN IMMEDIATE");
     try {
-      await expect(mirrorFile(log, path, PIPELINED)).rejects.toThrow(/database is locked/);
+      await expect(mirrorFile(log, path, PIPELINED)).rejects.toMatchObject({
+        message: expect.stringMatching(
+          /^mirroring .*runner\.jsonl failed: .*events\.db: database is locked$/,
+        ),
+        code: "SQLITE_BUSY",
+      });
     } finally {
       other.exec("ROLLBACK");
       other.close();
