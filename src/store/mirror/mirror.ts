@@ -42,7 +42,10 @@ export interface MirrorOptions extends LegacyMirrorOptions {
   workerFromBytes?: number;
 }
 
-/** Mirrors the whole file as it is now. An unterminated last line counts as malformed. */
+/**
+ * Mirrors the whole file as it is now. An unterminated last line counts as malformed.
+ * Called inside a transaction of the caller's, it appends inside it, on this thread.
+ */
 export async function mirrorFile(
   log: EventLog,
   path: string,
@@ -52,6 +55,7 @@ export async function mirrorFile(
   const pipelined =
     log instanceof SqliteEventLog &&
     log.mode === "writer" &&
+    !log.db.inTransaction &&
     statSync(path).size >= (options.workerFromBytes ?? DEFAULT_WORKER_FROM_BYTES);
   if (pipelined) return mirrorInWorker(log, path, { ...options, eventsPerCommit });
   const mirror = new LegacyMirror(log, options);

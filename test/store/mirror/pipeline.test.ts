@@ -220,6 +220,15 @@ describe("the pipeline gives what the one-thread mirror gives", () => {
   });
 });
 
+it("inside a transaction of the caller's, the mirror appends inside it, on this thread", async () => {
+  const path = file("runner.jsonl", pyJsonl(runnerHistory()));
+  const log = open("events.db");
+  const transaction = log.openTransaction();
+  expect((await mirrorFile(log, path, PIPELINED)).eventsAppended).toBe(21);
+  transaction.rollback();
+  expect(log.head()).toBe(0);
+});
+
 describe("the pipeline's failures", () => {
   it("a log another process holds locked: rejects, appends nothing, leaves no thread behind", async () => {
     const path = file("runner.jsonl", pyJsonl(runnerHistory()));
