@@ -4,10 +4,10 @@
  * to back in one buffer, which postMessage hands over without copying, plus their lengths.
  *
  * A row travels as its canonical chain text, which holds every column the chain covers,
- * and its causal columns as JSON (nothing when they are NULL). All of that is ASCII (the canonical text escapes every
- * other character), so a byte is a character both ways. The receiver parses the columns
- * back out of the text: it stores exactly what the hash covers, and its strings are
- * one-byte strings, the cheapest to parse, hash and bind.
+ * and its causal columns as JSON (nothing when they are NULL). All of that is ASCII (the
+ * canonical text escapes every other character), so a byte is a character both ways. The
+ * receiver parses the columns back out of the text: it stores exactly what the hash
+ * covers, and its strings are one-byte strings, the cheapest to parse, hash and bind.
  */
 import { asciiEscapeJson } from "../contract/canonical-json.js";
 import type { ChainFields } from "../log/chain.js";

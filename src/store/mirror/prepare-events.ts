@@ -18,7 +18,7 @@ import { PipelineSignals } from "./pipeline-signals.js";
  * Batches sent ahead of the inserting thread: enough that the worker never waits while
  * the inserts keep up, few enough that a slow insert holds little in memory.
  */
-const BATCHES_AHEAD = 8;
+const BATCHES_AHEAD = 16;
 
 /** Thrown to unwind when the inserting thread said to stop. */
 const STOPPED = Symbol("stopped");
