@@ -10,6 +10,7 @@ import type { Clock } from "../shared/clock.js";
 import { type OpenMode, openEventLog, type SqliteEventLog } from "./log/sqlite-event-log.js";
 import { statePaths } from "./paths.js";
 import { projections } from "./projections/all.js";
+import { eventPages, type LogPages } from "./projections/event-pages.js";
 import { foldEventSource } from "./projections/event-source.js";
 import { foldEvent } from "./projections/fold.js";
 import { SqliteProjector } from "./projections/materialize.js";
@@ -85,6 +86,10 @@ export function openStore(dbPath: string, options: OpenStoreOptions): Store {
     foldSource ??= foldEventSource(opened.db, opened.info.eventColumns);
     return foldSource(after, limit);
   };
+  const readLog: LogPages = () => {
+    const opened = log as SqliteEventLog;
+    return eventPages(opened.db, opened.info.eventColumns, readEvents, opened.head());
+  };
   const projector =
     options.mode === "readonly" ? undefined : new SqliteProjector({ readEvents, snapshotEvery });
   log = openEventLog(dbPath, {
@@ -112,7 +117,7 @@ export function openStore(dbPath: string, options: OpenStoreOptions): Store {
       const head = log.head();
       const current = projectionsVersionIsCurrent(db);
       const rebuild = cursor === undefined || (head > 0 && (cursor === 0 || !current));
-      if (rebuild) rebuildProjections(db, readEvents, { snapshotEvery });
+      if (rebuild) rebuildProjections(db, readLog, { snapshotEvery });
       if (!current) recordProjectionsVersion(db);
       if (!rebuild) projector.catchUp(db);
     }
@@ -120,7 +125,7 @@ export function openStore(dbPath: string, options: OpenStoreOptions): Store {
     opened.close();
     throw err;
   }
-  return new SqliteStore(opened, projector, readEvents, snapshotEvery);
+  return new SqliteStore(opened, projector, readEvents, readLog, snapshotEvery);
 }
 
 class SqliteStore implements Store {
@@ -132,6 +137,7 @@ class SqliteStore implements Store {
     readonly log: SqliteEventLog,
     readonly projector: SqliteProjector | undefined,
     private readonly readEvents: EventSource,
+    private readonly readLog: LogPages,
     private readonly snapshotEvery: number,
   ) {
     this.db = log.db;
@@ -161,7 +167,7 @@ class SqliteStore implements Store {
     if (this.log.mode !== "writer") {
       throw new Error("rebuild needs the store opened as the writer");
     }
-    const report = rebuildProjections(this.db, this.readEvents, {
+    const report = rebuildProjections(this.db, this.readLog, {
       snapshotEvery: this.snapshotEvery,
     });
     this.seeker?.clear();
@@ -169,7 +175,7 @@ class SqliteStore implements Store {
   }
 
   verify(): VerifyReport {
-    return verifyProjections(this.db, this.readEvents, this.isMaterialized());
+    return verifyProjections(this.db, this.readLog, this.isMaterialized());
   }
 
   dataVersion(): number {

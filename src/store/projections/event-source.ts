@@ -8,37 +8,64 @@ import type Database from "better-sqlite3";
 import { type FoldEvent, parseStoredPayload } from "../contract/envelope.js";
 import type { EventSource } from "./snapshots.js";
 
-type FoldRow = [number, unknown, unknown, unknown, unknown, unknown, unknown];
+/** A row of `foldEventSql`, read raw. */
+export type FoldRow = [number, unknown, unknown, unknown, unknown, unknown, unknown];
 
-/** `columns`: the events table's columns (a Python log may lack some; they read as NULL). */
-export function foldEventSource(db: Database.Database, columns: ReadonlySet<string>): EventSource {
+/**
+ * The events after a sequence, oldest first, at most a number of them (the two parameters),
+ * as `FoldRow`s. `columns`: the events table's columns (a Python log may lack some; they
+ * read as NULL).
+ */
+export function foldEventSql(columns: ReadonlySet<string>): string {
   const column = (name: string) => (columns.has(name) ? name : `NULL AS ${name}`);
-  const select = db
-    .prepare(
-      `SELECT sequence, ${["kind", "payload_json", "occurred_at", "task_id", "saga_id", "causal_sequence"].map(column).join(", ")}
-       FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?`,
-    )
-    .raw();
-  return (after, limit) => (select.all(after, limit) as FoldRow[]).map(toFoldEvent);
+  const read = ["kind", "payload_json", "occurred_at", "task_id", "saga_id", "causal_sequence"];
+  return `SELECT sequence, ${read.map(column).join(", ")}
+    FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?`;
 }
 
-function toFoldEvent([
-  sequence,
-  kind,
-  payloadJson,
-  occurredAt,
-  task,
-  saga,
-  causal,
-]: FoldRow): FoldEvent {
-  const text = typeof payloadJson === "string" ? payloadJson : String(payloadJson ?? "");
-  return {
-    sequence,
-    kind: String(kind ?? ""),
-    payload: parseStoredPayload(text).payload,
-    occurredAt: String(occurredAt ?? ""),
-    taskId: task === null ? null : String(task),
-    sagaId: saga === null ? null : String(saga),
-    causalSequence: causal === null ? null : Number(causal),
-  };
+export function foldEventSource(db: Database.Database, columns: ReadonlySet<string>): EventSource {
+  const select = db.prepare(foldEventSql(columns)).raw();
+  return (after, limit) =>
+    (select.all(after, limit) as FoldRow[]).map((row) =>
+      toFoldEvent(row, parseStoredPayload(payloadText(row)).payload),
+    );
+}
+
+/** The stored payload as text, whatever type a foreign row holds it in. */
+export function payloadText(row: FoldRow): string {
+  const stored = row[2];
+  return typeof stored === "string" ? stored : String(stored ?? "");
+}
+
+/** The event of a row whose payload, parsed, is `payload`. */
+export function toFoldEvent(row: FoldRow, payload: Record<string, unknown>): FoldEvent {
+  // Indexes, not a destructuring: this runs a million times a rebuild.
+  const task = row[4];
+  const saga = row[5];
+  const causal = row[6];
+  return foldEventOf(
+    row[0],
+    String(row[1] ?? ""),
+    payload,
+    String(row[3] ?? ""),
+    task === null ? null : String(task),
+    saga === null ? null : String(saga),
+    causal === null ? null : Number(causal),
+  );
+}
+
+/**
+ * Every fold event is built here, whoever read it, so that all of them have one object
+ * shape: the reducers reading them stay monomorphic.
+ */
+export function foldEventOf(
+  sequence: number,
+  kind: string,
+  payload: Record<string, unknown>,
+  occurredAt: string,
+  taskId: string | null,
+  sagaId: string | null,
+  causalSequence: number | null,
+): FoldEvent {
+  return { sequence, kind, payload, occurredAt, taskId, sagaId, causalSequence };
 }

@@ -7,24 +7,13 @@
 import type Database from "better-sqlite3";
 import { canonicalJson } from "../contract/canonical-json.js";
 import { projectionNames, projections } from "./all.js";
+import type { LogPages } from "./event-pages.js";
 import { emptyState, foldEvent } from "./fold.js";
 import { FoldSnapshotWriter } from "./fold-snapshots.js";
 import type { Manifest, ManifestRows } from "./manifest.js";
-import {
-  type EventSource,
-  ensureSnapshotTables,
-  snapshotTablesExist,
-  TableSnapshots,
-} from "./snapshots.js";
+import { ensureSnapshotTables, snapshotTablesExist, TableSnapshots } from "./snapshots.js";
 import { commonCursor, ensureProjectionTables, tableRows, writeTableState } from "./tables.js";
 import type { LoopState } from "./types.js";
-
-/**
- * Events read at a time. A page's parsed payloads live until it is folded, so a large page
- * outlives young-generation collections and gets copied and promoted: at 10,000 events a
- * rebuild spent a fifth of its time collecting garbage, at 1,000 a twentieth.
- */
-const pageSize = 1000;
 
 export interface RebuildOptions {
   snapshotEvery: number;
@@ -45,7 +34,7 @@ export interface RebuildReport {
  */
 export function rebuildProjections(
   db: Database.Database,
-  readEvents: EventSource,
+  readLog: LogPages,
   options: RebuildOptions,
 ): RebuildReport {
   ensureProjectionTables(db, projections);
@@ -61,8 +50,7 @@ export function rebuildProjections(
       let events = 0;
       let taken = 0;
       let lastSnapshot = 0;
-      for (;;) {
-        const page = readEvents(state.seq, pageSize);
+      for (const page of readLog()) {
         for (const event of page) {
           foldEvent(state, event, changes);
           if (snapshotting && event.sequence - lastSnapshot >= options.snapshotEvery) {
@@ -72,7 +60,6 @@ export function rebuildProjections(
           }
         }
         events += page.length;
-        if (page.length < pageSize) break;
       }
       writeTableState(db, projections, state, (name, key, row) =>
         snapshots.storedId(name, key, row),
@@ -118,7 +105,7 @@ const absent = "(absent)";
  */
 export function verifyProjections(
   db: Database.Database,
-  readEvents: EventSource,
+  readLog: LogPages,
   materialized: boolean,
 ): VerifyReport {
   return db.transaction((): VerifyReport => {
@@ -144,15 +131,13 @@ export function verifyProjections(
       }
       return undefined;
     };
-    for (;;) {
-      const page = readEvents(state.seq, pageSize);
+    for (const page of readLog()) {
       for (const event of page) {
         const difference = checkSnapshotsUpTo(event.sequence - 1);
         if (difference) return fail(report, difference);
         foldEvent(state, event);
       }
       report.events += page.length;
-      if (page.length < pageSize) break;
     }
     report.seq = state.seq;
     const snapshotDifference = checkSnapshotsUpTo(Number.MAX_SAFE_INTEGER);
