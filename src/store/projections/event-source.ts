@@ -1,6 +1,7 @@
 /**
  * Reading the log for a fold: only the columns a fold uses (`FoldEvent`), as raw rows.
- * Rebuild and replay read up to the whole log through here; the full `StoredEvent` rows
+ * Rebuild and replay read up to the whole log with this query and conversion (on this
+ * thread, or in the worker of event-pages.ts); the full `StoredEvent` rows
  * (`EventLog.since`) would create three times the strings for ids, keys and hashes that no
  * reducer reads. Conversion never throws on content, exactly as `toStoredEvent`.
  */
