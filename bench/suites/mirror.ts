@@ -14,6 +14,7 @@
  */
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { PacingSignals } from "../../src/shared/thread-pacing.js";
 import { asciiEscapeJson } from "../../src/store/contract/canonical-json.js";
 import type { EventLog } from "../../src/store/log/event-log.js";
 import { openEventLog } from "../../src/store/log/sqlite-event-log.js";
@@ -25,7 +26,6 @@ import {
 } from "../../src/store/mirror/mirror.js";
 import { startPrepareWorker } from "../../src/store/mirror/pipeline.js";
 import type { WorkerMessage } from "../../src/store/mirror/pipeline-messages.js";
-import { PipelineSignals } from "../../src/store/mirror/pipeline-signals.js";
 import { openStore } from "../../src/store/store.js";
 import { type BenchFigure, type BenchSuite, msSince } from "../harness.js";
 
@@ -235,7 +235,7 @@ function prepareAlone(
   file: string,
 ): Promise<{ ms: number; batches: EncodedEvents[] }> {
   const log = openEventLog(dbPath, { mode: "writer" });
-  const signals = new PipelineSignals();
+  const signals = new PacingSignals();
   gc();
   const start = process.hrtime.bigint();
   const worker = startPrepareWorker(log, file, {}, signals);

@@ -14,7 +14,7 @@ export interface PrepareJob {
   /** Events per batch sent. */
   batchSize: number;
   secrets: readonly string[];
-  /** PipelineSignals' memory. */
+  /** The pacing signals' shared memory (shared/thread-pacing.ts). */
   signals: SharedArrayBuffer;
 }
 

@@ -16,12 +16,12 @@
  */
 import type { Worker } from "node:worker_threads";
 import { startModuleWorker } from "../../shared/module-worker.js";
+import { PacingSignals } from "../../shared/thread-pacing.js";
 import type { OpenTransaction, SqliteEventLog } from "../log/sqlite-event-log.js";
 import { decodeEvents } from "./encoded-events.js";
 import type { LegacyMirrorOptions, MirrorSummary } from "./legacy-mirror.js";
 import { MIRROR_KEY_PREFIX } from "./map-legacy.js";
 import type { PrepareJob, WorkerMessage } from "./pipeline-messages.js";
-import { PipelineSignals } from "./pipeline-signals.js";
 
 /** Events per batch the worker sends: a few milliseconds of inserts each. */
 const DEFAULT_EVENTS_PER_BATCH = 2000;
@@ -41,7 +41,7 @@ export function mirrorInWorker(
   path: string,
   options: PipelineOptions,
 ): Promise<MirrorSummary> {
-  const signals = new PipelineSignals();
+  const signals = new PacingSignals();
   const worker = startPrepareWorker(log, path, options, signals);
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -114,7 +114,7 @@ export function startPrepareWorker(
   log: SqliteEventLog,
   path: string,
   options: LegacyMirrorOptions,
-  signals: PipelineSignals,
+  signals: PacingSignals,
 ): Worker {
   const job: PrepareJob = {
     file: path,

@@ -4,6 +4,8 @@
  * rows with the log's own `prepareEvent`, and sends them in batches to the inserting
  * thread. Ends with the summary, or with why it failed (naming the line being mirrored).
  */
+
+import { PacingSignals } from "../../shared/thread-pacing.js";
 import type { AppendInput } from "../contract/envelope.js";
 import { streamJsonlFile } from "../jsonl/reader.js";
 import { keyOf, type PreparedEvent, prepareEvent } from "../log/new-event.js";
@@ -12,7 +14,6 @@ import { type EncodedEvents, encodeEvents } from "./encoded-events.js";
 import { KeyScreen } from "./key-screen.js";
 import { type EventSink, LegacyMirror } from "./legacy-mirror.js";
 import type { PrepareJob, WorkerMessage } from "./pipeline-messages.js";
-import { PipelineSignals } from "./pipeline-signals.js";
 
 /**
  * Batches sent ahead of the inserting thread: enough that the worker never waits while
@@ -27,7 +28,7 @@ export function prepareEvents(
   job: PrepareJob,
   send: (message: WorkerMessage, transfer?: ArrayBuffer[]) => void,
 ): void {
-  const signals = new PipelineSignals(job.signals);
+  const signals = new PacingSignals(job.signals);
   let log: SqliteEventLog | undefined;
   let mirror: LegacyMirror | undefined;
   try {

@@ -24,7 +24,7 @@ export interface EventPagesJob {
   pageSize: number;
   /** Most pages sent and not yet taken. */
   ahead: number;
-  /** PageSignals' memory. */
+  /** The pacing signals' shared memory (shared/thread-pacing.ts). */
   signals: SharedArrayBuffer;
   /** Where to post `PageMessage`s, read by the folding thread without its event loop. */
   port: MessagePort;

@@ -5,13 +5,13 @@
  */
 import { workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
+import { PacingSignals } from "../../shared/thread-pacing.js";
 import { parseStoredPayload } from "../contract/envelope.js";
 import { type EventPagesJob, PageEncoder, type PageMessage } from "./event-page-codec.js";
 import { type FoldRow, payloadText, toFoldEvent } from "./event-source.js";
-import { PageSignals } from "./page-signals.js";
 
 const job = workerData as EventPagesJob;
-const signals = new PageSignals(job.signals);
+const signals = new PacingSignals(job.signals);
 let sent = 0;
 
 function send(message: PageMessage): void {

@@ -13,10 +13,10 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort } from "node:worker_threads";
 import type Database from "better-sqlite3";
 import { startModuleWorker } from "../../shared/module-worker.js";
+import { PacingSignals } from "../../shared/thread-pacing.js";
 import type { FoldEvent } from "../contract/envelope.js";
 import { type EventPagesJob, PageDecoder, type PageMessage } from "./event-page-codec.js";
 import { foldEventSql } from "./event-source.js";
-import { PageSignals } from "./page-signals.js";
 import type { EventSource } from "./snapshots.js";
 
 /**
@@ -75,7 +75,7 @@ function* pagesHere(readEvents: EventSource, head: number): Generator<FoldEvent[
 }
 
 function* pagesFromWorker(dbPath: string, sql: string, head: number): Generator<FoldEvent[]> {
-  const signals = new PageSignals();
+  const signals = new PacingSignals();
   const { port1, port2 } = new MessageChannel();
   const job: EventPagesJob = {
     dbPath,
@@ -113,7 +113,7 @@ function* pagesFromWorker(dbPath: string, sql: string, head: number): Generator<
 }
 
 /** Blocks until the worker's next message (this thread folds in a synchronous transaction). */
-function nextMessage(port: MessagePort, signals: PageSignals): PageMessage {
+function nextMessage(port: MessagePort, signals: PacingSignals): PageMessage {
   const since = Date.now();
   for (;;) {
     // Read before looking: a message posted after the look bumps it, so the wait returns.

@@ -6,10 +6,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { PacingSignals } from "../../../src/shared/thread-pacing.js";
 import { openEventLog } from "../../../src/store/log/sqlite-event-log.js";
 import { decodeEvents } from "../../../src/store/mirror/encoded-events.js";
 import type { PrepareJob, WorkerMessage } from "../../../src/store/mirror/pipeline-messages.js";
-import { PipelineSignals } from "../../../src/store/mirror/pipeline-signals.js";
 import { prepareEvents } from "../../../src/store/mirror/prepare-events.js";
 import { pyDumps } from "../../support/legacy-lines.js";
 
@@ -34,7 +34,7 @@ function job(body: string): PrepareJob {
     askTheLog: false,
     batchSize: 1,
     secrets: [],
-    signals: new PipelineSignals().buffer,
+    signals: new PacingSignals().buffer,
   };
 }
 
@@ -84,7 +84,7 @@ it("a failure names the line of the record being mirrored", () => {
 });
 
 it("stops without a word when told to", () => {
-  const signals = new PipelineSignals();
+  const signals = new PacingSignals();
   signals.stop();
   const sent: WorkerMessage[] = [];
   prepareEvents({ ...job(`${failed(1)}\n`), signals: signals.buffer }, (m) => sent.push(m));

@@ -1,30 +1,33 @@
 /**
- * How the thread folding the log and the worker reading it for it (event-pages.ts) pace each
- * other, in shared memory: the folding thread folds inside a synchronous transaction, so it
- * blocks until the worker has sent a page; the worker stays at most a few pages ahead, so
- * a slow fold never has the whole log waiting in memory; and it stops when told to.
+ * How a worker thread producing messages and the thread taking them pace each other, in
+ * shared memory, so that either can block without returning to its event loop (the
+ * mirror's worker never does; a rebuild folds inside a synchronous transaction):
+ * - the producer stays at most a few messages ahead, so a slow consumer never has a whole
+ *   file or log waiting in memory;
+ * - the consumer can block until the producer has posted more;
+ * - the consumer can tell the producer to stop, its work being of no further use.
  */
 
 const SENT = 0;
 const TAKEN = 1;
 const STOPPED = 2;
 
-export class PageSignals {
+export class PacingSignals {
   private readonly view: Int32Array;
 
   constructor(readonly buffer = new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT)) {
     this.view = new Int32Array(buffer);
   }
 
-  /** Worker: it has posted `messages` messages in all. */
+  /** Producer: it has posted `messages` messages in all. */
   sent(messages: number): void {
     Atomics.store(this.view, SENT, messages);
     Atomics.notify(this.view, SENT);
   }
 
   /**
-   * Worker: blocks until fewer than `ahead` of the `sent` messages wait to be taken. False
-   * when told to stop instead.
+   * Producer: blocks until fewer than `ahead` of the `sent` messages wait to be taken, so
+   * that one more keeps it at most `ahead` in front. False when told to stop instead.
    */
   waitForRoom(sent: number, ahead: number): boolean {
     for (;;) {
@@ -36,22 +39,23 @@ export class PageSignals {
     }
   }
 
-  /** Folding thread: how many messages the worker has posted. */
+  /** Consumer: how many messages the producer has posted. */
   sentSoFar(): number {
     return Atomics.load(this.view, SENT);
   }
 
-  /** Folding thread: blocks until more than `seen` messages were posted, or `timeoutMs`. */
+  /** Consumer: blocks until more than `seen` messages were posted, or `timeoutMs`. */
   waitForMore(seen: number, timeoutMs: number): void {
     Atomics.wait(this.view, SENT, seen, timeoutMs);
   }
 
-  /** Folding thread: it has taken `messages` messages in all. */
+  /** Consumer: it has taken `messages` messages in all. */
   taken(messages: number): void {
     Atomics.store(this.view, TAKEN, messages);
     Atomics.notify(this.view, TAKEN);
   }
 
+  /** Consumer: the producer should stop (its next `waitForRoom` says so). */
   stop(): void {
     Atomics.store(this.view, STOPPED, 1);
     Atomics.notify(this.view, TAKEN);
