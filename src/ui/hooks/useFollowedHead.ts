@@ -1,9 +1,10 @@
 import type { ReplayState, UiAction } from "../state/ui-state.js";
 
 /**
- * After End, replay stays on the last event while the engine appends (TUI.md: End is the
- * last event, not the one that was last when the key was pressed). Stored during the
- * render, as the followed cursor is: React redoes the render at once, before committing it.
+ * After End, replay stays on the last event while the engine appends: End means the last
+ * event (TUI.md), and an operator pressing it wants the newest, not the one that was last
+ * when the key went down. Stored during the render, as the followed cursor is: React redoes
+ * the render at once, before committing it.
  */
 export function useFollowedHead(
   replay: ReplayState | undefined,
