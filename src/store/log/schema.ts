@@ -80,8 +80,7 @@ export function inspectDatabase(db: Database.Database): DatabaseInfo {
     : eventColumns.has("event_hash")
       ? "event_hash"
       : "none";
-  const hasMeta = tableExists(db, META_TABLE);
-  if (!hasMeta) {
+  if (!tableExists(db, META_TABLE)) {
     return {
       origin: eventColumns.size === 0 ? "empty" : "foreign",
       schemaVersion: 0,
@@ -89,10 +88,8 @@ export function inspectDatabase(db: Database.Database): DatabaseInfo {
       chainScheme,
     };
   }
-  const row = db.prepare(`SELECT value FROM ${META_TABLE} WHERE key = 'schema_version'`).get() as
-    | { value: string }
-    | undefined;
-  return { origin: "ours", schemaVersion: Number(row?.value ?? 0), eventColumns, chainScheme };
+  const schemaVersion = Number(readMeta(db, "schema_version") ?? 0);
+  return { origin: "ours", schemaVersion, eventColumns, chainScheme };
 }
 
 /** One value of our metadata, or undefined (no such key, or not one of our databases). */
@@ -134,10 +131,7 @@ export function migrate(db: Database.Database, path: string): void {
     for (const migration of migrations) {
       if (migration.version > info.schemaVersion) migration.up(db);
     }
-    db.prepare(
-      `INSERT INTO ${META_TABLE} (key, value) VALUES ('schema_version', ?)
-       ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
-    ).run(String(SCHEMA_VERSION));
+    writeMeta(db, "schema_version", String(SCHEMA_VERSION));
   }).immediate();
 }
 
