@@ -14,13 +14,16 @@ const patterns: RegExp[] = [
   /(https?:\/\/[^:/\s@]+:)[^@\s]{8,}(@)/g, // credentials in URLs
 ];
 
+/** Shorter secret values are never redacted: they would match ordinary text. */
+const MIN_SECRET_CHARS = 8;
+
 /** Values of these environment variables are redacted wherever they appear verbatim. */
 const secretEnvNames = /(TOKEN|SECRET|PASSWORD|API_KEY|APIKEY|PRIVATE_KEY)/i;
 
 export function redact(text: string, extraSecrets: readonly string[] = envSecrets()): string {
   let out = text;
   for (const secret of extraSecrets) {
-    if (secret.length >= 8) out = out.split(secret).join("[REDACTED]");
+    if (secret.length >= MIN_SECRET_CHARS) out = out.split(secret).join("[REDACTED]");
   }
   for (const pattern of patterns) {
     out = out.replace(pattern, (match, prefix?: string, suffix?: string) =>
@@ -49,7 +52,7 @@ export function mayHoldSecret(
 ): boolean {
   return (
     anyPattern.test(text) ||
-    extraSecrets.some((secret) => secret.length >= 8 && text.includes(secret))
+    extraSecrets.some((secret) => secret.length >= MIN_SECRET_CHARS && text.includes(secret))
   );
 }
 
@@ -67,7 +70,7 @@ export function envSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
   const values: string[] = [];
   for (const name in env) {
     const value = env[name];
-    if (value && value.length >= 8 && secretEnvNames.test(name)) values.push(value);
+    if (value && value.length >= MIN_SECRET_CHARS && secretEnvNames.test(name)) values.push(value);
   }
   cached = { env, at: now, values };
   return values;
