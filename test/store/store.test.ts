@@ -3,7 +3,7 @@
  * without projections, a Python forge-loop log read-only, and a UI appending operator
  * commands from another process while the engine appends.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -327,6 +327,11 @@ describe("checkpoints", () => {
       automatic.log.append(input);
       caller.log.append(input);
     }
+    // The caller's database file holds none of the appends until its `checkpoint()` runs.
+    const callerFileBytes = () => statSync(join(dir, "caller.db")).size;
+    const beforeCheckpoint = callerFileBytes();
+    caller.checkpoint();
+    expect(callerFileBytes()).toBeGreaterThan(beforeCheckpoint + 1_000_000);
     expect(automatic.db.pragma("wal_autocheckpoint", { simple: true })).toBe(4000);
     expect(caller.db.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
     const callerWal = walFrames(caller);
@@ -334,7 +339,6 @@ describe("checkpoints", () => {
     // Nothing was copied back while appending: the caller's WAL holds every frame written.
     expect(callerWal.log).toBeGreaterThan(automaticWal.log);
     expect(callerWal.checkpointed).toBe(callerWal.log);
-    caller.checkpoint();
     expect(stateEntries(caller.readState())).toEqual(stateEntries(automatic.readState()));
     automatic.close();
     caller.close();
