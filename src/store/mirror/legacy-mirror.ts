@@ -8,6 +8,7 @@
  */
 
 import { mayHoldSecret, redact } from "../../shared/redact.js";
+import { setField } from "../contract/canonical-json.js";
 import type { AppendInput } from "../contract/envelope.js";
 import type { JsonlBatch, MalformedLine } from "../jsonl/line-parser.js";
 import { isRecord } from "../projections/fields.js";
@@ -172,12 +173,7 @@ function redactDeep(value: unknown, secrets: readonly string[]): unknown {
   if (!isRecord(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    Object.defineProperty(out, redact(key, secrets), {
-      value: redactDeep(item, secrets),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    setField(out, redact(key, secrets), redactDeep(item, secrets));
   }
   return out;
 }
