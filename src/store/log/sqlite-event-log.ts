@@ -54,7 +54,10 @@ export interface OpenEventLogOptions {
   busyTimeoutMs?: number;
 }
 
-/** A `transaction` in progress; `failed` holds what was thrown inside it, once anything was. */
+/**
+ * A `transaction` in progress, or one from `openTransaction`; `failed` holds what was
+ * thrown inside it, once anything was.
+ */
 interface Bulk {
   failed?: unknown;
 }
@@ -167,7 +170,7 @@ export class SqliteEventLog implements EventLog {
   private readonly selectKeys = new Map<number, Database.Statement<[(string | null)[]], string>>();
   private readonly selectKeyInRange: Database.Statement<[string, string], number>;
   private readonly columns: string;
-  /** Set while `transaction` runs. */
+  /** Set while `transaction` runs, or a transaction from `openTransaction` is open. */
   private bulk?: Bulk;
   private readonly clockIso = () => this.nowIso();
 

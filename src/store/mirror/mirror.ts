@@ -5,7 +5,7 @@
  * a follow restarted) appends only what is new.
  *
  * A large file is mirrored by a pipeline (pipeline.ts): a worker thread reads, maps and
- * chains while this thread inserts. Everything else (a small file, a log that is not
+ * prepares rows while this thread chains and inserts them. Everything else (a small file, a log that is not
  * SQLite, following) runs here, one step after the other: same events, same rows.
  */
 
