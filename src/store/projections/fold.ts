@@ -83,7 +83,7 @@ function foldInto(
     rows.set(key, after);
     changes?.set(name, key);
     if (before === undefined && projection.retain !== undefined) {
-      evictOldest(rows, projection.retain, (evicted) => changes?.deleted(name, evicted));
+      evictOldest(rows, projection.retain, name, changes);
     }
   }
 }
@@ -91,12 +91,13 @@ function foldInto(
 function evictOldest(
   rows: Map<string, unknown>,
   retain: number,
-  evicted: (key: string) => void,
+  name: ProjectionName,
+  changes: RowChanges | undefined,
 ): void {
   if (rows.size <= retain) return;
   for (const key of rows.keys()) {
     rows.delete(key);
-    evicted(key);
+    changes?.deleted(name, key);
     if (rows.size <= retain) return;
   }
 }
