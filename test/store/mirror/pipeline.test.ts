@@ -163,7 +163,9 @@ describe("the pipeline gives what the one-thread mirror gives", () => {
       ),
       { numRuns: 40 },
     );
-  });
+    // Up to 80 mirrors, each starting a worker thread from the TypeScript sources: on a
+    // loaded 2-core machine that alone nears the default 30 s.
+  }, 120_000);
 
   it("on a large real history: the same rows, and nothing new when mirrored again", async () => {
     const records = Array.from({ length: 400 }, (_, i) =>
@@ -185,7 +187,7 @@ describe("the pipeline gives what the one-thread mirror gives", () => {
       duplicatesSkipped: first.eventsAppended + first.duplicatesSkipped,
     });
     expect(piped.head()).toBe(first.eventsAppended);
-  });
+  }, 120_000);
 
   it("chains after what others append between its transactions (the UI, operator commands)", async () => {
     const records = Array.from({ length: 100 }, (_, i) =>
