@@ -84,7 +84,9 @@ describe("snapshots written by a rebuild", () => {
       ),
       { numRuns: 25 },
     );
-  });
+    // 25 rebuilds into SQLite files, each checked snapshot by snapshot: about 7 s alone,
+    // and past the default 30 s once on a loaded 2-core machine.
+  }, 120_000);
 
   it("decode to the fold over a long run that evicts ticks and verdicts, mostly as deltas", () => {
     const store = rebuilt(engineEvents(14_000, { seed: 12, issues: 400 }), 150);
@@ -93,5 +95,5 @@ describe("snapshots written by a rebuild", () => {
     expect(written.deltas).toBeGreaterThan(written.full);
     expect(written.full).toBeGreaterThan(1);
     store.close();
-  });
+  }, 120_000);
 });
