@@ -11,6 +11,7 @@ import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { asciiEscapeJson } from "../../src/store/contract/canonical-json.js";
 import type { AppendInput } from "../../src/store/contract/envelope.js";
+import { LAST_CHECKPOINT_KEY, readMeta } from "../../src/store/log/schema.js";
 import { openEventLog } from "../../src/store/log/sqlite-event-log.js";
 import { PROJECTIONS_VERSION, readCursors } from "../../src/store/projections/tables.js";
 import type { LoopState } from "../../src/store/projections/types.js";
@@ -327,6 +328,12 @@ describe("checkpoints", () => {
       automatic.log.append(input);
       caller.log.append(input);
     }
+    // Nothing was copied back while appending: the caller's WAL file holds every frame
+    // written (4 KiB pages), the automatic one's no more than its checkpoints let it grow.
+    const walFileFrames = (name: string) =>
+      (statSync(join(dir, `${name}-wal`)).size - 32) / (4096 + 24);
+    expect(walFileFrames("caller.db")).toBeGreaterThan(walFileFrames("auto.db"));
+    expect(walFileFrames("auto.db")).toBeLessThanOrEqual(4100);
     // The caller's database file holds none of the appends until its `checkpoint()` runs.
     const callerFileBytes = () => statSync(join(dir, "caller.db")).size;
     const beforeCheckpoint = callerFileBytes();
@@ -334,13 +341,32 @@ describe("checkpoints", () => {
     expect(callerFileBytes()).toBeGreaterThan(beforeCheckpoint + 1_000_000);
     expect(automatic.db.pragma("wal_autocheckpoint", { simple: true })).toBe(4000);
     expect(caller.db.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
-    const callerWal = walFrames(caller);
-    const automaticWal = walFrames(automatic);
-    // Nothing was copied back while appending: the caller's WAL holds every frame written.
-    expect(callerWal.log).toBeGreaterThan(automaticWal.log);
-    expect(callerWal.checkpointed).toBe(callerWal.log);
     expect(stateEntries(caller.readState())).toEqual(stateEntries(automatic.readState()));
     automatic.close();
     caller.close();
+  });
+
+  it("restart the WAL themselves, once per stretch of appends, and record when", () => {
+    let now = Date.parse("2026-11-21T10:00:00.000Z");
+    const clock = { now: () => now };
+    const store = openStore(join(dir, "c.db"), { mode: "writer", checkpoints: "caller", clock });
+    const [first, ...rest] = engineEvents(301, { seed: 5, issues: 6 });
+    for (const input of rest) store.log.append(input);
+    store.checkpoint();
+    // Its own small write started the WAL over, so the next append does not pay for that.
+    // (Without it, the WAL would still hold the 300 appends' frames, all copied back.)
+    expect(walFrames(store).log).toBeLessThan(5);
+    expect(readMeta(store.db, LAST_CHECKPOINT_KEY)).toBe("2026-11-21T10:00:00.000Z");
+    // Nothing appended since: no write, so an idle engine's checkpoints leave the WAL alone.
+    now += 5_000;
+    const version = store.dataVersion();
+    store.checkpoint();
+    store.checkpoint();
+    expect(readMeta(store.db, LAST_CHECKPOINT_KEY)).toBe("2026-11-21T10:00:00.000Z");
+    expect(store.dataVersion()).toBe(version);
+    store.log.append(first as AppendInput);
+    store.checkpoint();
+    expect(readMeta(store.db, LAST_CHECKPOINT_KEY)).toBe("2026-11-21T10:00:05.000Z");
+    store.close();
   });
 });

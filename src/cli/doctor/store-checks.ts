@@ -3,9 +3,16 @@
  * the queue. Tables other components own are read with plain SQL and skipped when absent,
  * so the same checks run on a Python forge-loop database.
  */
+
+import { statSync } from "node:fs";
 import type Database from "better-sqlite3";
-import { tableExists } from "../../store/log/schema.js";
-import { describeHeartbeat, isHolderAlive, readWriterLock } from "../../store/log/writer-lock.js";
+import { LAST_CHECKPOINT_KEY, readMeta, tableExists } from "../../store/log/schema.js";
+import {
+  describeHeartbeat,
+  formatAge,
+  isHolderAlive,
+  readWriterLock,
+} from "../../store/log/writer-lock.js";
 import {
   PROJECTIONS_VERSION,
   projectionsVersionIsCurrent,
@@ -190,10 +197,46 @@ export const queueCheck: DoctorCheck = {
   },
 };
 
+/** A WAL this large means checkpoints cannot keep up: a reader holds an old snapshot. */
+const WAL_WARN_BYTES = 256 * 1024 * 1024;
+
+export const walCheck: DoctorCheck = {
+  name: "wal",
+  run({ log, now }) {
+    const bytes = fileSize(`${log.path}-wal`);
+    const at = readMeta(log.db, LAST_CHECKPOINT_KEY);
+    const ms = at === undefined ? Number.NaN : now - Date.parse(at);
+    const last = Number.isNaN(ms)
+      ? "no checkpoint recorded"
+      : `last checkpoint ${formatAge(ms)} ago`;
+    const summary = `${(bytes / (1024 * 1024)).toFixed(1)} MiB of WAL, ${last}`;
+    const data = { walBytes: bytes, lastCheckpointAt: at ?? null };
+    if (bytes < WAL_WARN_BYTES) return { status: "ok", summary, data };
+    return {
+      status: "warn",
+      summary,
+      details: [
+        "The engine checkpoints once a second, but a checkpoint cannot pass a reader's snapshot.",
+        "Look for a long-running reader of this database (an old `forge-loop tui`, a script) and stop it.",
+      ],
+      data,
+    };
+  },
+};
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** The store's checks, in report order; other rooms append theirs. */
 export const storeChecks: readonly DoctorCheck[] = [
   chainCheck,
   projectionsCheck,
   writerLockCheck,
+  walCheck,
   queueCheck,
 ];

@@ -92,6 +92,9 @@ export function inspectDatabase(db: Database.Database): DatabaseInfo {
   return { origin: "ours", schemaVersion, eventColumns, chainScheme };
 }
 
+/** When the engine last moved the WAL's frames into the database (ISO time). */
+export const LAST_CHECKPOINT_KEY = "last_checkpoint_at";
+
 /** One value of our metadata, or undefined (no such key, or not one of our databases). */
 export function readMeta(db: Database.Database, key: string): string | undefined {
   if (!tableExists(db, META_TABLE)) return undefined;

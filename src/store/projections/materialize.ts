@@ -5,10 +5,10 @@
  * `snapshotEvery` events, stores a snapshot. Either all of it commits with the events or
  * none of it does.
  *
- * Rows are read from the tables inside the transaction, never from a cache that outlives
- * it: another process (the UI appending an operator command) may have folded events into
- * them since. Within one append (a batch of thousands) a row cache is safe, since nothing
- * else can write until it commits, so each touched row is read once and written once.
+ * Each touched row is read once and written once per append. Rows stay decoded between
+ * appends (`RowCache`), since the engine's appends touch the same few rows over and over
+ * (the loop row on every event, a running task's on each heartbeat), but only while the
+ * tables are as the last fold left them: see `RowCache.open`.
  */
 import type Database from "better-sqlite3";
 import type { FoldEvent, StoredEvent } from "../contract/envelope.js";
@@ -88,16 +88,23 @@ export class SqliteProjector implements AppendObserver {
     return out;
   }
 
+  /** Forgets the decoded rows: the tables were rewritten (a rebuild). */
+  forgetRows(): void {
+    this.bound?.rows.clear();
+  }
+
   private fold(bound: Bound, events: readonly FoldEvent[]): void {
     const last = events.at(-1);
     if (last === undefined) return;
     const cursors = bound.cursors();
+    bound.rows.open(cursors, bound.dataVersion());
     const batches = this.projections.map(
       (projection) =>
         new RowBatch(
           projection as Projection<ProjectionName>,
           bound.tables.get(projection.name) as TableStatements,
           cursors.get(projection.name) ?? 0,
+          bound.rows.of(projection.name),
         ),
     );
     // A snapshot holds every projection at one sequence: only taken while the cursors agree.
@@ -112,10 +119,14 @@ export class SqliteProjector implements AppendObserver {
         lastSnapshot = event.sequence;
       }
     }
+    const after = new Map<string, number>();
     for (const batch of batches) {
       batch.flush();
-      bound.setCursor.run(Math.max(batch.cursor, last.sequence), batch.projection.name);
+      const cursor = Math.max(batch.cursor, last.sequence);
+      bound.setCursor.run(cursor, batch.projection.name);
+      after.set(batch.projection.name, cursor);
     }
+    bound.rows.close(after);
   }
 
   /**
@@ -152,6 +163,7 @@ export class SqliteProjector implements AppendObserver {
     }
     const cursorRows = db.prepare("SELECT projection_name, sequence FROM projection_cursors").raw();
     const names = this.projections.map((p) => p.name);
+    const dataVersion = db.prepare("PRAGMA data_version").pluck();
     const cursors = (): Map<string, number> =>
       new Map(
         (cursorRows.all() as [string, number | null][]).map(([name, seq]) => [name, seq ?? 0]),
@@ -166,6 +178,8 @@ export class SqliteProjector implements AppendObserver {
         return Math.min(...names.map((name) => all.get(name) ?? 0));
       },
       setCursor: db.prepare("UPDATE projection_cursors SET sequence = ? WHERE projection_name = ?"),
+      dataVersion: () => dataVersion.get() as number,
+      rows: new RowCache(ROWS_KEPT),
     };
     return this.bound;
   }
@@ -179,6 +193,68 @@ interface Bound {
   cursors(): Map<string, number>;
   lowestCursor(): number;
   setCursor: Database.Statement<[number, string]>;
+  /** Changes when another connection commits. */
+  dataVersion(): number;
+  rows: RowCache;
+}
+
+/** Decoded rows kept per projection between appends: enough for the rows in play. */
+const ROWS_KEPT = 256;
+
+/**
+ * Rows as the last fold left them, most recently used last, so the next append need not
+ * read and parse them again. Trusted only while the tables are exactly as that fold left
+ * them; `open` checks both ways they can have changed since:
+ * - the append rolled back: the cursors stand below where the fold moved them;
+ * - another connection committed (`PRAGMA data_version`): the UI folds the operator
+ *   commands it appends into the same tables.
+ */
+class RowCache {
+  private readonly byProjection = new Map<string, Map<string, Entry>>();
+  /** The cursors the last fold left, once it finished; undefined while one is running. */
+  private leftAt?: { cursors: Map<string, number>; dataVersion: number };
+  /** `data_version` when the running fold began (our own commits do not change it). */
+  private dataVersion = 0;
+
+  constructor(private readonly kept: number) {}
+
+  /** Starts a fold: keeps the rows only if nothing has changed the tables since the last. */
+  open(cursors: Map<string, number>, dataVersion: number): void {
+    const left = this.leftAt;
+    this.leftAt = undefined;
+    const unchanged =
+      left !== undefined &&
+      left.dataVersion === dataVersion &&
+      left.cursors.size === cursors.size &&
+      [...left.cursors].every(([name, cursor]) => cursors.get(name) === cursor);
+    if (!unchanged) this.byProjection.clear();
+    this.dataVersion = dataVersion;
+  }
+
+  of(name: string): Map<string, Entry> {
+    let rows = this.byProjection.get(name);
+    if (rows === undefined) {
+      rows = new Map();
+      this.byProjection.set(name, rows);
+    }
+    return rows;
+  }
+
+  /** Ends a fold that wrote every row and moved the cursors to `cursors`. */
+  close(cursors: Map<string, number>): void {
+    for (const rows of this.byProjection.values()) {
+      for (const key of rows.keys()) {
+        if (rows.size <= this.kept) break;
+        rows.delete(key);
+      }
+    }
+    this.leftAt = { cursors, dataVersion: this.dataVersion };
+  }
+
+  clear(): void {
+    this.byProjection.clear();
+    this.leftAt = undefined;
+  }
 }
 
 interface TableStatements {
@@ -226,7 +302,6 @@ interface Entry {
  * `retain` evicts the lowest ords.
  */
 class RowBatch {
-  private readonly entries = new Map<string, Entry>();
   private readonly dirty = new Set<string>();
   /** Rows inserted since the last flush, in ord order: eviction candidates after the table's. */
   private fresh: [string, number][] = [];
@@ -242,6 +317,8 @@ class RowBatch {
     readonly projection: Projection<ProjectionName>,
     private readonly st: TableStatements,
     readonly cursor: number,
+    /** The projection's row cache: what the tables hold for each key in it. */
+    private readonly entries: Map<string, Entry>,
   ) {}
 
   fold(event: FoldEvent): void {
@@ -275,7 +352,11 @@ class RowBatch {
 
   private load(key: string): Entry {
     let entry = this.entries.get(key);
-    if (entry === undefined) {
+    if (entry !== undefined) {
+      // Most recently used last: the cache trims from the front.
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+    } else {
       const found = this.st.get.get(key) as [number, string] | undefined;
       entry = found
         ? { row: JSON.parse(found[1]), ord: found[0], stored: true }

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -13,6 +13,7 @@ import {
 } from "../../../src/cli/doctor/doctor.js";
 import { storeChecks } from "../../../src/cli/doctor/store-checks.js";
 import type { AppendInput } from "../../../src/store/contract/envelope.js";
+import { LAST_CHECKPOINT_KEY, writeMeta } from "../../../src/store/log/schema.js";
 import { openEventLog, type SqliteEventLog } from "../../../src/store/log/sqlite-event-log.js";
 import { acquireWriterLock, releaseWriterLock } from "../../../src/store/log/writer-lock.js";
 import {
@@ -82,6 +83,7 @@ describe("runDoctor on our own log", () => {
       recordProjectionsVersion(db);
       db.prepare("INSERT INTO projection_cursors VALUES ('tasks', 10), ('ticks', 10)").run();
       acquireWriterLock(db, { pid: process.pid, host: HOST, now: NOW - 3_000 });
+      writeMeta(db, LAST_CHECKPOINT_KEY, new Date(NOW - 2_000).toISOString());
       db.exec(`CREATE TABLE queue_items (id INTEGER PRIMARY KEY, dedupe_key TEXT, state TEXT,
                  lease_expires_at INTEGER)`);
       db.prepare(
@@ -98,6 +100,7 @@ describe("runDoctor on our own log", () => {
       ["chain", "ok"],
       ["projections", "ok"],
       ["engine lock", "ok"],
+      ["wal", "ok"],
       ["queue", "ok"],
     ]);
     expect(check(report, "chain").summary).toBe("10 events, chain intact");
@@ -105,6 +108,8 @@ describe("runDoctor on our own log", () => {
       `engine running (pid ${process.pid} on ${HOST}, last heartbeat 3s ago)`,
     );
     expect(check(report, "queue").summary).toBe("leased 1, ready 1");
+    // Closing the last connection removed the WAL.
+    expect(check(report, "wal").summary).toBe("0.0 MiB of WAL, last checkpoint 2s ago");
     expect(renderReport(report)).toMatch(/healthy\n$/);
   });
 
@@ -181,6 +186,19 @@ describe("runDoctor on our own log", () => {
     expect(check(died, "engine lock")).toMatchObject({
       status: "warn",
       summary: `engine pid ${deadPid} on ${HOST} is gone without releasing the lock (last heartbeat 2m ago)`,
+    });
+  });
+
+  it("warns on a WAL grown past 256 MiB, and says what holds it back", async () => {
+    const path = ourLog(1);
+    const report = await doctor(path);
+    expect(check(report, "wal").summary).toBe("0.0 MiB of WAL, no checkpoint recorded");
+    // Sparse: a reader's snapshot kept every checkpoint from copying 300 MiB back.
+    truncateSync(`${path}-wal`, 300 * 1024 * 1024);
+    expect(check(await doctor(path), "wal")).toMatchObject({
+      status: "warn",
+      summary: "300.0 MiB of WAL, no checkpoint recorded",
+      details: expect.arrayContaining([expect.stringContaining("long-running reader")]),
     });
   });
 
