@@ -85,9 +85,15 @@ export class TableSnapshots implements SnapshotSource {
     insertManifest: Database.Statement<[number, Buffer]>;
     insertRow: Database.Statement<[string]>;
   };
-  /** Decoded rows (and split rows' elements) by id, least recently used first. */
-  private readonly rowCache = new Map<number, { row: unknown; chars: number }>();
+  /**
+   * Decoded rows (and split rows' elements) by id, oldest first, with the decode that last
+   * used each: a decode marks the thousands of rows it reads instead of reordering the Map,
+   * and eviction moves the marked ones to the back.
+   */
+  private readonly rowCache = new Map<number, CachedRow>();
   private cachedChars = 0;
+  /** Counts decodes: a row whose `used` equals it is part of the state being decoded. */
+  private decodes = 0;
   private readonly writer: RowVersionWriter;
   /**
    * The last full manifest a delta was decoded against, with its stored bytes: seeks near
@@ -168,6 +174,7 @@ export class TableSnapshots implements SnapshotSource {
 
   /** The state stored at exactly `seq`; throws when it is missing or unreadable. */
   decode(seq: number): LoopState {
+    this.decodes += 1;
     const manifest = this.manifest(seq);
     const missing: number[] = [];
     for (const stored of Object.values(manifest.rows)) {
@@ -228,8 +235,7 @@ export class TableSnapshots implements SnapshotSource {
   private row(id: number): unknown {
     const cached = this.rowCache.get(id);
     if (cached === undefined) throw new Error(`snapshot row ${id} is missing`);
-    this.rowCache.delete(id);
-    this.rowCache.set(id, cached);
+    cached.used = this.decodes;
     return cached.row;
   }
 
@@ -259,7 +265,7 @@ export class TableSnapshots implements SnapshotSource {
   }
 
   private cache(id: number, row: unknown, chars: number): void {
-    this.rowCache.set(id, { row, chars });
+    this.rowCache.set(id, { row, chars, used: this.decodes });
     this.cachedChars += chars;
   }
 
@@ -275,14 +281,27 @@ export class TableSnapshots implements SnapshotSource {
     return texts;
   }
 
-  /** Drops the least recently used rows past the bound (after a decode: it needs them all). */
+  /**
+   * Drops the oldest rows past the bound, except those of the state just decoded: they move
+   * to the back instead. Each entry is visited once, so a state bigger than the bound ends
+   * the pass with the cache over it rather than looping.
+   */
   private evict(): void {
-    for (const [id, { chars }] of this.rowCache) {
-      if (this.cachedChars <= this.rowCacheChars) return;
+    let unvisited = this.rowCache.size;
+    for (const [id, cached] of this.rowCache) {
+      if (this.cachedChars <= this.rowCacheChars || unvisited-- === 0) return;
       this.rowCache.delete(id);
-      this.cachedChars -= chars;
+      if (cached.used === this.decodes) this.rowCache.set(id, cached);
+      else this.cachedChars -= cached.chars;
     }
   }
+}
+
+interface CachedRow {
+  row: unknown;
+  chars: number;
+  /** The decode that last read it (`TableSnapshots.decodes`). */
+  used: number;
 }
 
 function elementIds(head: StoredHead): number[] {
