@@ -51,6 +51,45 @@ describe("openStore", () => {
     }
   });
 
+  it("catches a log far ahead of its tables up by a rebuild, a little ahead by folding", () => {
+    const path = join(dir, "events.db");
+    const inputs = engineEvents(26_000, { seed: 8, issues: 40 });
+    const store = openStore(path, { mode: "writer", snapshotEvery: 500 });
+    store.log.appendBatch(inputs.slice(0, 4000));
+    store.close();
+    const snapshotRowIds = () => {
+      const log = openEventLog(path, { mode: "readonly" });
+      try {
+        return log.db.prepare("SELECT min(id), max(id) FROM snapshot_rows").raw().get() as number[];
+      } finally {
+        log.close();
+      }
+    };
+    // Appended through the log alone (a one-shot mirror): 85 % of the log unfolded.
+    const plain = openEventLog(path, { mode: "writer" });
+    plain.appendBatch(inputs.slice(4000, 25_800));
+    plain.close();
+    const [, lastBefore] = snapshotRowIds();
+    const rebuilt = openStore(path, { mode: "writer", snapshotEvery: 500 });
+    expect(rebuilt.verify().ok).toBe(true);
+    expect(stateEntries(rebuilt.readState())).toEqual(stateEntries(fullFold(rebuilt)));
+    rebuilt.close();
+    // A rebuild wrote every snapshot row anew, after the old ones.
+    const [firstAfter, lastAfter] = snapshotRowIds();
+    expect(firstAfter).toBeGreaterThan(lastBefore as number);
+    // 200 more: folded onto the tables, the snapshot rows before them kept.
+    const more = openEventLog(path, { mode: "writer" });
+    more.appendBatch(inputs.slice(25_800));
+    more.close();
+    const caughtUp = openStore(path, { mode: "writer", snapshotEvery: 500 });
+    expect(caughtUp.log.head()).toBe(26_000);
+    expect(readCursors(caughtUp.db).get("tasks")).toBe(26_000);
+    expect(caughtUp.verify().ok).toBe(true);
+    caughtUp.close();
+    expect(snapshotRowIds()[0]).toBe(firstAfter);
+    expect(snapshotRowIds()[1]).toBeGreaterThanOrEqual(lastAfter as number);
+  });
+
   it("opens <state dir>/events.db", () => {
     const store = openStateDir(join(dir, "state"), { mode: "writer" });
     store.log.appendBatch(engineEvents(10));

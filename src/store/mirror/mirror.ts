@@ -15,6 +15,7 @@ import { streamJsonlFile } from "../jsonl/reader.js";
 import { JsonlTailer } from "../jsonl/tailer.js";
 import type { EventLog } from "../log/event-log.js";
 import { SqliteEventLog } from "../log/sqlite-event-log.js";
+import { openStore } from "../store.js";
 import { LegacyMirror, type LegacyMirrorOptions, type MirrorSummary } from "./legacy-mirror.js";
 import { mirrorInWorker } from "./pipeline.js";
 
@@ -96,6 +97,23 @@ function* slices(batch: JsonlBatch): Generator<JsonlBatch> {
     yield { records: batch.records.slice(from, from + RECORDS_PER_SLICE), malformed };
     malformed = [];
   }
+}
+
+/**
+ * Mirrors `file` into `log` (opened as the writer, without the projections), then folds
+ * what it appended into the projection tables in one pass: opening the store catches them
+ * up, by a rebuild when the import is a large part of the log (store.ts). For a large
+ * file, several times faster than folding every batch as it commits (bench: 1M lines,
+ * 48 s folded batch by batch).
+ */
+export async function mirrorThenFold(
+  log: SqliteEventLog,
+  file: string,
+  options: MirrorOptions = {},
+): Promise<MirrorSummary> {
+  const summary = await mirrorFile(log, file, options);
+  openStore(log.path, { mode: "writer" }).close();
+  return summary;
 }
 
 export interface FollowOptions extends MirrorOptions {

@@ -13,6 +13,8 @@ import { formatSummary } from "../../../src/cli/actions/mirror.js";
 import { openEventLog } from "../../../src/store/log/sqlite-event-log.js";
 import { acquireWriterLock } from "../../../src/store/log/writer-lock.js";
 import { mirrorFile } from "../../../src/store/mirror/mirror.js";
+import { readCursors } from "../../../src/store/projections/tables.js";
+import { openStore } from "../../../src/store/store.js";
 import { pyDumps, pyJsonl, runnerHistory } from "../../support/legacy-lines.js";
 import { createPython339Db, loadChainVectors } from "../../support/python-events-db.js";
 
@@ -60,6 +62,14 @@ describe("forge-loop mirror", () => {
     expect(result.stdout).toContain("unmapped kinds      sprint_consolidated ×1");
     expect(result.stdout).toMatch(/malformed lines {5}1\n {4}line 17: .*torn write.*: \{torn/);
     expect(headOf(join(dir, ".forge-loop", "events.db"))).toBe(21);
+    // Folded once the events were in: every projection at the head, equal to a fresh fold.
+    const store = openStore(join(dir, ".forge-loop", "events.db"), { mode: "readonly" });
+    try {
+      expect(new Set(readCursors(store.db).values())).toEqual(new Set([21]));
+      expect(store.verify().ok).toBe(true);
+    } finally {
+      store.close();
+    }
 
     const again = await mirror(["runner.jsonl"]);
     expect(again.stdout).toContain("events appended     0");
