@@ -81,7 +81,11 @@ describe("rows kept between appends", () => {
         const path = join(dir, `p${++commands}.db`);
         const inputs = engineEvents(2000, { seed, issues: 8 });
         let next = 0;
-        const take = (n: number) => inputs.slice(next, (next += n));
+        const take = (n: number) => {
+          const taken = inputs.slice(next, next + n);
+          next += n;
+          return taken;
+        };
         const writer = openStore(path, { mode: "writer", snapshotEvery: 50 });
         const observer = openStore(path, { mode: "observer" });
         try {
