@@ -76,6 +76,7 @@ describe("forge-loop doctor", () => {
       "chain",
       "projections",
       "engine lock",
+      "wal",
       "queue",
     ]);
   });
