@@ -5,7 +5,15 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { StoredEvent } from "../../src/store/contract/envelope.js";
-import { type AppHarness, controlApplied, keys, press, startApp, waitForFrame } from "./helpers.js";
+import {
+  type AppHarness,
+  controlApplied,
+  eventBuilder,
+  keys,
+  press,
+  startApp,
+  waitForFrame,
+} from "./helpers.js";
 
 let app: AppHarness | undefined;
 afterEach(() => {
@@ -102,6 +110,23 @@ describe("operator commands", () => {
     await waitForFrame(app.ui, (f) => f.includes("┌ Critic 2 "), "the Critic view");
     await press(app.ui, "r");
     expect(requests(app).map((e) => e.payload.target)).toEqual([44]);
+  });
+});
+
+describe("with the engine running and nothing to do", () => {
+  it("says for how long it has been idle, once two tick periods pass without an event", async () => {
+    app = await startApp();
+    const first = await waitForFrame(app.ui, (f) => f.includes("● running"), "running");
+    expect(first).not.toContain("idle");
+    // The scenario's last event is a minute before the clock the app shows.
+    app.clock.advance(30 * 60_000);
+    await waitForFrame(app.ui, (f) => f.includes("● running (idle 31m)"), "the idle hint");
+    const ev = eventBuilder(app.clock.now() - 30_000);
+    app.dir.append([
+      ev("tick.started", { tick: 9, candidates: [] }, "tick.started:r1:9", { tick: 9 }),
+    ]);
+    const busy = await waitForFrame(app.ui, (f) => f.includes("tick 9"), "the new tick");
+    expect(busy).not.toContain("idle");
   });
 });
 

@@ -34,8 +34,24 @@ export function engineSegs(
       seg(loop?.lastEventAt ? ` (last event ${age(loop.lastEventAt, nowMs)} ago)` : "", "gray"),
     ];
   }
-  return [seg(`● ${status}`, statusColor(status), { bold: true })];
+  return [seg(`● ${status}`, statusColor(status), { bold: true }), ...idleSegs(state, nowMs)];
 }
+
+/**
+ * A running engine with nothing to do records nothing (no ticks either), so "tick 12"
+ * could be an hour old: after two tick periods without an event, say for how long.
+ */
+function idleSegs(state: LoopState, nowMs: number): Line {
+  const loop = state.loop.get("loop");
+  if (loop?.status !== "running") return [];
+  const quietMs = ageMs(loop.lastEventAt, nowMs);
+  const tickMs = (loop.tickIntervalS ?? 60) * 1000;
+  if (quietMs === undefined || quietMs < Math.max(IDLE_AFTER_MS, 2 * tickMs)) return [];
+  return [seg(` (idle ${age(loop.lastEventAt, nowMs)})`, "gray")];
+}
+
+/** Never "idle" sooner than this, however short the tick period. */
+const IDLE_AFTER_MS = 60_000;
 
 function statusColor(status: string) {
   switch (status) {
