@@ -58,9 +58,11 @@ const maxRemembered = 20_000;
 
 /**
  * Writes row versions: split rows as a head plus their elements, reusing the id of an
- * element this writer stored before with the same text. Ids are never reused and the table
- * is only ever emptied whole (a rebuild, maybe by another connection), so an id below the
- * table's smallest is gone (see `checkFloor`).
+ * element this writer stored before with the same text. Committed ids are never reused and
+ * the table is only ever emptied whole (a rebuild, maybe by another connection), so an id
+ * below the table's smallest is gone (see `checkFloor`). A transaction that rolls back takes
+ * its elements with it, and AUTOINCREMENT then hands their ids out again: the writer checks
+ * that the last element it stored is still there before it trusts what it remembers.
  */
 export class RowVersionWriter {
   private readonly elementIds = new Map<string, number>();
@@ -71,13 +73,17 @@ export class RowVersionWriter {
    */
   private elementObjects = new WeakMap<object, number>();
   private floor = 0;
+  /** The element this writer stored last: gone or changed means its transaction rolled back. */
+  private lastStored?: { id: number; text: string };
   private readonly minId: Database.Statement<[]>;
+  private readonly textOf: Database.Statement<[number]>;
 
   constructor(
     db: Database.Database,
     private readonly insert: (text: string) => number,
   ) {
     this.minId = db.prepare("SELECT min(id) FROM snapshot_rows").pluck();
+    this.textOf = db.prepare("SELECT json FROM snapshot_rows WHERE id = ?").pluck();
   }
 
   /** Stores `row` (an object, or its JSON text) and returns the id of its version. */
@@ -100,6 +106,7 @@ export class RowVersionWriter {
   forget(): void {
     this.elementIds.clear();
     this.elementObjects = new WeakMap();
+    this.lastStored = undefined;
   }
 
   private element(element: unknown): number {
@@ -110,6 +117,7 @@ export class RowVersionWriter {
     let id = this.elementIds.get(text);
     if (id === undefined) {
       id = this.insert(text);
+      this.lastStored = { id, text };
       this.elementIds.set(text, id);
       if (this.elementIds.size > maxRemembered) this.forgetOldestHalf();
     }
@@ -118,10 +126,13 @@ export class RowVersionWriter {
   }
 
   /**
-   * Drops remembered ids below the table's smallest: only a whole-table delete removes
+   * Forgets every remembered id when the last element stored is gone (rolled back), and
+   * drops those below the table's smallest: only a whole-table delete removes committed
    * rows, and every id stored after it is larger than every id before it.
    */
   private checkFloor(): void {
+    const last = this.lastStored;
+    if (last !== undefined && this.textOf.get(last.id) !== last.text) this.forget();
     const min = (this.minId.get() as number | null) ?? Number.POSITIVE_INFINITY;
     if (min <= this.floor) return;
     for (const [text, id] of this.elementIds) if (id < min) this.elementIds.delete(text);
