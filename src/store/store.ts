@@ -215,9 +215,9 @@ class SqliteStore implements Store {
 
   checkpoint(): void {
     const [result] = this.db.pragma("wal_checkpoint(PASSIVE)") as WalCheckpointResult[];
-    const head = this.log.head();
     if (!result || result.log === 0 || result.checkpointed < result.log) return;
     // Once per stretch of appends: our own write would otherwise restart the WAL forever.
+    const head = this.log.head();
     if (head === this.headAtCheckpoint) return;
     this.headAtCheckpoint = head;
     // Every frame is in the database, so the next write restarts the WAL, and restarting

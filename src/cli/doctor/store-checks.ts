@@ -203,7 +203,7 @@ const WAL_WARN_BYTES = 256 * 1024 * 1024;
 export const walCheck: DoctorCheck = {
   name: "wal",
   run({ log, now }) {
-    const bytes = fileSize(`${log.path}-wal`);
+    const bytes = statSync(`${log.path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
     const at = readMeta(log.db, LAST_CHECKPOINT_KEY);
     const ms = at === undefined ? Number.NaN : now - Date.parse(at);
     const last = Number.isNaN(ms)
@@ -223,14 +223,6 @@ export const walCheck: DoctorCheck = {
     };
   },
 };
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
 
 /** The store's checks, in report order; other rooms append theirs. */
 export const storeChecks: readonly DoctorCheck[] = [

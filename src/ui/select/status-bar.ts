@@ -2,7 +2,7 @@
  * What the status bar says: the engine's state (and when it was last seen when it is not
  * running), the loop's counters, and the operator commands still waiting for an answer.
  */
-import type { LoopState } from "../../store/projections/types.js";
+import type { LoopRow, LoopState } from "../../store/projections/types.js";
 import type { EngineLiveness } from "../data/source.js";
 import { age, ageMs, clip, money } from "../format.js";
 import { type Line, seg } from "./line.js";
@@ -34,15 +34,14 @@ export function engineSegs(
       seg(loop?.lastEventAt ? ` (last event ${age(loop.lastEventAt, nowMs)} ago)` : "", "gray"),
     ];
   }
-  return [seg(`● ${status}`, statusColor(status), { bold: true }), ...idleSegs(state, nowMs)];
+  return [seg(`● ${status}`, statusColor(status), { bold: true }), ...idleSegs(loop, nowMs)];
 }
 
 /**
  * A running engine with nothing to do records nothing (no ticks either), so "tick 12"
  * could be an hour old: after two tick periods without an event, say for how long.
  */
-function idleSegs(state: LoopState, nowMs: number): Line {
-  const loop = state.loop.get("loop");
+function idleSegs(loop: LoopRow | undefined, nowMs: number): Line {
   if (loop?.status !== "running") return [];
   const quietMs = ageMs(loop.lastEventAt, nowMs);
   const tickMs = (loop.tickIntervalS ?? 60) * 1000;
