@@ -1,15 +1,23 @@
 /**
  * One engine runs several attempts at once in one repository. Fetches into the same
- * remote-tracking ref, worktree administration and merges into the same base would trip
- * over git's ref locks (failing, not waiting), so those operations take turns per
- * repository. Only this process's operations are ordered: one engine owns a state dir.
+ * remote-tracking ref, worktree administration (adding one while another's removal prunes
+ * fails it) and merges into the same base would trip over git's ref and admin files
+ * (failing, not waiting), so those operations take turns per repository. Only this
+ * process's operations are ordered: one engine owns a state dir.
+ *
+ * The holder may take the lock again (a merge adds its scratch worktree while holding it);
+ * work it leaves running after it lets go holds nothing.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { resolve } from "node:path";
 
 const tails = new Map<string, Promise<void>>();
+/** The repositories the running async context holds the lock of. */
+const held = new AsyncLocalStorage<Set<string>>();
 
 export async function withRepoLock<T>(repoDir: string, fn: () => Promise<T>): Promise<T> {
   const key = resolve(repoDir);
+  if (held.getStore()?.has(key)) return fn();
   const previous = tails.get(key) ?? Promise.resolve();
   let release: () => void = () => undefined;
   const mine = new Promise<void>((done) => {
@@ -18,9 +26,11 @@ export async function withRepoLock<T>(repoDir: string, fn: () => Promise<T>): Pr
   const tail = previous.then(() => mine);
   tails.set(key, tail);
   await previous;
+  const holding = new Set(held.getStore()).add(key);
   try {
-    return await fn();
+    return await held.run(holding, fn);
   } finally {
+    holding.delete(key);
     release();
     if (tails.get(key) === tail) tails.delete(key);
   }

@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { withRepoLock } from "./repo-lock.js";
 import { git, gitResult } from "./run.js";
 
 export const SCRATCH_PREFIX = "forge-loop-scratch-";
@@ -31,7 +32,11 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Runs `fn` in a fresh detached worktree at `commit`, and removes the worktree afterwards. */
+/**
+ * Runs `fn` in a fresh detached worktree at `commit`, and removes the worktree afterwards.
+ * Adding and removing take the repository's lock (see repo-lock.ts); `fn` runs without it
+ * (a check may take minutes), unless the caller holds it.
+ */
 export async function withScratchWorktree<T>(
   repoDir: string,
   commit: string,
@@ -39,10 +44,10 @@ export async function withScratchWorktree<T>(
 ): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
   try {
-    await git(repoDir, ["worktree", "add", "--detach", dir, commit]);
+    await withRepoLock(repoDir, () => git(repoDir, ["worktree", "add", "--detach", dir, commit]));
     return await fn(dir);
   } finally {
-    await removeScratch(repoDir, dir);
+    await withRepoLock(repoDir, () => removeScratch(repoDir, dir));
   }
 }
 

@@ -86,7 +86,7 @@ describe("the loop", () => {
   }, 60_000);
 
   it("runs the demo headless from the command line and prints the summary", async () => {
-    const { stdout } = await run(process.execPath, [distCli, "demo", "--headless"], {
+    const { stdout, stderr } = await run(process.execPath, [distCli, "demo", "--headless"], {
       env: {
         ...process.env,
         FORGE_LOOP_DEMO_STEP_MS: "10",
@@ -95,9 +95,20 @@ describe("the loop", () => {
       },
       maxBuffer: 10 * 1024 * 1024,
     });
-    expect(stdout).toContain("engine stopped: backlog done");
-    expect(stdout.match(/ merged /g)).toHaveLength(5);
-    expect(stdout).toMatch(/Rewrite the configuration loader\s+needs_human/);
-    expect(stdout).toMatch(/merged 5, failed attempts 4/);
+    const output = `stdout:\n${stdout}\nstderr:\n${stderr}`;
+    expect(stdout, output).toContain("engine stopped: backlog done");
+    expect(stdout.match(/ merged /g), output).toHaveLength(5);
+    expect(stdout, output).toMatch(/Rewrite the configuration loader\s+needs_human/);
+    // Each scripted failure shows on its issue's row, and nothing else failed: an unplanned
+    // failure is a bug (a git race once failed an attempt here; stderr says what it was).
+    for (const [title, reason] of [
+      ["Add wordCount", "checks_failed"],
+      ["Add titleCase", "critic_blocked"],
+      ["Add truncate", "stale"],
+      ["Add reverseWords", "worker_error"],
+    ]) {
+      expect(stdout, output).toMatch(new RegExp(`${title}.* merged +2 .* ${reason}\n`));
+    }
+    expect(stdout, output).toContain("merged 5, failed attempts 4,");
   }, 120_000);
 });
