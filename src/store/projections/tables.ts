@@ -25,7 +25,7 @@ export function tableOf(name: string): string {
  * same events into different rows: tables an older build wrote are then not trusted —
  * readers fold the log themselves, and the writer rebuilds them when it opens the store.
  */
-export const PROJECTIONS_VERSION = 2;
+export const PROJECTIONS_VERSION = 3;
 const VERSION_KEY = "projections_version";
 
 /** The version of the reducers that folded the tables; undefined before this was recorded. */

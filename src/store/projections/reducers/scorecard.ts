@@ -143,9 +143,27 @@ function completed(row: ScorecardRow, event: FoldEvent, issue: number): void {
 
 function ended(row: ScorecardRow, event: FoldEvent, issue: number, failed: boolean): void {
   row.costUsdTotal = addFinite(row.costUsdTotal, finalCost(event));
-  if (!findMark(row, issue)?.running) return; // not running: the same end reported twice
-  editMark(row, issue, event).running = false;
+  const explicit = attemptOf(event.payload);
+  if (!endsAnAttempt(findMark(row, issue), explicit)) return;
+  const mark = editMark(row, issue, event);
+  // An attempt can fail before its dispatch is recorded (its worktree could not be made):
+  // it is an attempt all the same, as the tasks view and the engine's retry limit count it.
+  if (explicit !== undefined && explicit > mark.attempt) {
+    row.attempts += 1;
+    mark.attempt = explicit;
+  }
+  mark.running = false;
   if (failed) row.failedAttempts += 1;
+}
+
+/**
+ * Whether an end is news: ours name their attempt, which counts unless an earlier end of it
+ * (or of a later one) was counted; a legacy end counts while the task's attempt runs.
+ */
+function endsAnAttempt(mark: ScorecardTaskMark | undefined, attempt: number | undefined): boolean {
+  if (attempt === undefined) return mark?.running === true;
+  const latest = mark?.attempt ?? 0;
+  return attempt > latest || (attempt === latest && mark?.running === true);
 }
 
 function finalCost(event: FoldEvent): number | undefined {

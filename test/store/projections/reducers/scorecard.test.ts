@@ -1,7 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { StoredEvent } from "../../../../src/store/contract/envelope.js";
 import { emptyState, foldEvents } from "../../../../src/store/projections/fold.js";
-import type { ScorecardRow } from "../../../../src/store/projections/types.js";
+import type { LoopState, ScorecardRow } from "../../../../src/store/projections/types.js";
 import { eventSequence } from "../../../support/stored-events.js";
 
 type Ev = ReturnType<typeof eventSequence>["ev"];
@@ -127,6 +128,53 @@ describe("scorecard projection", () => {
     });
   });
 
+  it("counts an attempt that failed before its dispatch was recorded, once", () => {
+    const row = scorecardAfter((ev) => [
+      ev("task.planned", { issue: 5, title: "t", labels: [] }),
+      // Its worktree could not be made: no task.dispatched for attempt 1.
+      ev("task.failed", { issue: 5, attempt: 1, reason: "worker_error", error: "git" }),
+      ev("task.failed", { issue: 5, attempt: 1, reason: "worker_error", error: "git" }),
+      ev(...dispatch(5, 2)),
+      ev("task.failed", { issue: 5, attempt: 1, reason: "worker_error" }),
+      ev("pr.merged", { issue: 5, pr: 1, sha: "s", method: "m" }),
+      ev("task.completed", { issue: 5, attempt: 2, pr: 1, duration_ms: 1 }),
+    ]);
+    expect(row).toMatchObject({ attempts: 2, failedAttempts: 1, merged: 1, completedTasks: 1 });
+  });
+
+  it("agrees with the tasks view on attempts and failures, whatever the engine recorded", () => {
+    // Per issue, attempts in order: each failed, merged or compensated, its end possibly
+    // recorded twice; a failed one may have failed before its dispatch was recorded.
+    const attempt = fc
+      .record({
+        dispatched: fc.boolean(),
+        end: fc.constantFrom("failed", "merged", "compensated"),
+        twice: fc.boolean(),
+      })
+      .map((a) => (a.end === "failed" ? a : { ...a, dispatched: true }));
+    const history = fc.array(fc.array(attempt, { minLength: 1, maxLength: 4 }), {
+      minLength: 1,
+      maxLength: 6,
+    });
+    fc.assert(
+      fc.property(history, fc.infiniteStream(fc.nat()), (issues, picks) => {
+        const { ev } = eventSequence();
+        const queues = issues.map((attempts, i) => engineEvents(ev, i + 1, attempts));
+        const events: StoredEvent[] = [];
+        const order = picks[Symbol.iterator]();
+        for (let open = queues.filter((q) => q.length > 0); open.length > 0; ) {
+          const queue = open[(order.next().value as number) % open.length] as StoredEvent[];
+          events.push(queue.shift() as StoredEvent);
+          open = open.filter((q) => q.length > 0);
+        }
+        const state = foldEvents(emptyState(), events);
+        const row = state.scorecard.get("scorecard");
+        expect(row?.failedAttempts).toBe(attemptsEnded(state, "failed"));
+        expect(row?.attempts).toBe(attemptsEnded(state));
+      }),
+    );
+  });
+
   it("counts a reopened issue's new merge", () => {
     const row = scorecardAfter((ev) => [
       ev(...dispatch(5, 1)),
@@ -185,3 +233,33 @@ describe("scorecard projection", () => {
     expect(row).toMatchObject({ attempts: 1, merged: 1, leadTimeCount: 0, leadTimeMsTotal: 0 });
   });
 });
+
+function engineEvents(
+  ev: Ev,
+  issue: number,
+  attempts: { dispatched: boolean; end: string; twice: boolean }[],
+): StoredEvent[] {
+  const out: StoredEvent[] = [];
+  attempts.forEach(({ dispatched, end, twice }, i) => {
+    const n = i + 1;
+    if (dispatched) out.push(ev(...dispatch(issue, n)));
+    const ends =
+      end === "failed"
+        ? () => ev("task.failed", { issue, attempt: n, reason: "worker_error" })
+        : end === "merged"
+          ? () => ev("task.completed", { issue, attempt: n, duration_ms: 1 })
+          : () => ev("task.compensated", { issue, attempt: n, action: "lease_reclaimed" });
+    out.push(ends());
+    if (twice) out.push(ends());
+  });
+  return out;
+}
+
+/** Attempts the tasks view holds (with this outcome), over every task. */
+function attemptsEnded(state: LoopState, outcome?: string): number {
+  let count = 0;
+  for (const task of state.tasks.values()) {
+    count += task.attempts.filter((a) => outcome === undefined || a.outcome === outcome).length;
+  }
+  return count;
+}
