@@ -54,7 +54,10 @@ export class StateSeeker {
   /** The state after folding every event up to `seq` (clamped to [0, head]). */
   stateAt(seq: number): LoopState {
     const target = Math.max(0, Math.min(Math.floor(seq), this.head()));
-    const state = cloneState(this.baseFor(target));
+    const base = this.baseFor(target);
+    // A state kept at the target itself (stepping back to where it was): one copy will do.
+    if (base.seq === target) return cloneState(base);
+    const state = cloneState(base);
     this.foldTo(state, target);
     this.remember(state);
     return cloneState(state);

@@ -173,6 +173,19 @@ describe("stateAt", () => {
     store.close();
   });
 
+  it("hands out a copy of a kept state, also when the seek lands on it exactly", () => {
+    const store = openStore(join(dir, "kept.db"), { mode: "writer", snapshotEvery: 50 });
+    append(store, engineEvents(400, { seed: 9, issues: 20 }), 100);
+    const events = store.log.since(0);
+    for (const seq of [300, 275, 275, 300]) {
+      const mine = store.stateAt(seq);
+      expect(stateEntries(mine)).toEqual(stateEntries(foldUpTo(events, seq)));
+      // What a careless caller might do: nothing kept may change with it.
+      for (const map of Object.values(mine)) if (map instanceof Map) map.clear();
+    }
+    store.close();
+  });
+
   it("steps back one event at a time across snapshot boundaries", () => {
     const store = openStore(join(dir, "steps.db"), { mode: "writer", snapshotEvery: 20 });
     append(store, engineEvents(300, { seed: 8, issues: 10 }), 50);
