@@ -12,12 +12,18 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { resolve } from "node:path";
 
 const tails = new Map<string, Promise<void>>();
-/** The repositories the running async context holds the lock of. */
-const held = new AsyncLocalStorage<Set<string>>();
+/** One acquisition, shared by every async context started inside it. */
+interface Hold {
+  key: string;
+  released: boolean;
+}
+/** The acquisitions around the running async context, outermost first. */
+const holds = new AsyncLocalStorage<readonly Hold[]>();
 
 export async function withRepoLock<T>(repoDir: string, fn: () => Promise<T>): Promise<T> {
   const key = resolve(repoDir);
-  if (held.getStore()?.has(key)) return fn();
+  const around = holds.getStore() ?? [];
+  if (around.some((hold) => hold.key === key && !hold.released)) return fn();
   const previous = tails.get(key) ?? Promise.resolve();
   let release: () => void = () => undefined;
   const mine = new Promise<void>((done) => {
@@ -26,11 +32,11 @@ export async function withRepoLock<T>(repoDir: string, fn: () => Promise<T>): Pr
   const tail = previous.then(() => mine);
   tails.set(key, tail);
   await previous;
-  const holding = new Set(held.getStore()).add(key);
+  const hold: Hold = { key, released: false };
   try {
-    return await held.run(holding, fn);
+    return await holds.run([...around, hold], fn);
   } finally {
-    holding.delete(key);
+    hold.released = true;
     release();
     if (tails.get(key) === tail) tails.delete(key);
   }

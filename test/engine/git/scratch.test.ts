@@ -72,6 +72,28 @@ describe("withRepoLock", () => {
     expect(order).toEqual(["outer in", "nested", "outer out", "other"]);
   });
 
+  it("is not held, once let go, by work started under another repository's lock inside it", async () => {
+    const order: string[] = [];
+    let straggler: Promise<void> | undefined;
+    await withRepoLock("/tmp/repo-lock-a", () =>
+      withRepoLock("/tmp/repo-lock-b", async () => {
+        straggler = (async () => {
+          await new Promise((r) => setTimeout(r, 30));
+          await withRepoLock("/tmp/repo-lock-a", async () => {
+            order.push("straggler");
+          });
+        })();
+      }),
+    );
+    const next = withRepoLock("/tmp/repo-lock-a", async () => {
+      order.push("next in");
+      await new Promise((r) => setTimeout(r, 60));
+      order.push("next out");
+    });
+    await Promise.all([straggler, next]);
+    expect(order).toEqual(["next in", "next out", "straggler"]);
+  });
+
   it("is not held by work its holder left running after it let go", async () => {
     const order: string[] = [];
     let straggler: Promise<void> | undefined;
