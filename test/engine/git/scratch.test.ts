@@ -72,45 +72,44 @@ describe("withRepoLock", () => {
     expect(order).toEqual(["outer in", "nested", "outer out", "other"]);
   });
 
-  it("is not held, once let go, by work started under another repository's lock inside it", async () => {
-    const order: string[] = [];
-    let straggler: Promise<void> | undefined;
-    await withRepoLock("/tmp/repo-lock-a", () =>
-      withRepoLock("/tmp/repo-lock-b", async () => {
-        straggler = (async () => {
-          await new Promise((r) => setTimeout(r, 30));
-          await withRepoLock("/tmp/repo-lock-a", async () => {
-            order.push("straggler");
-          });
-        })();
-      }),
+  it("is not held by work its holder left running after it let go", async () => {
+    const order = await afterStraggler("/tmp/repo-lock-test", (work) =>
+      withRepoLock("/tmp/repo-lock-test", work),
     );
-    const next = withRepoLock("/tmp/repo-lock-a", async () => {
-      order.push("next in");
-      await new Promise((r) => setTimeout(r, 60));
-      order.push("next out");
-    });
-    await Promise.all([straggler, next]);
     expect(order).toEqual(["next in", "next out", "straggler"]);
   });
 
-  it("is not held by work its holder left running after it let go", async () => {
-    const order: string[] = [];
-    let straggler: Promise<void> | undefined;
-    await withRepoLock("/tmp/repo-lock-test", async () => {
-      straggler = (async () => {
-        await new Promise((r) => setTimeout(r, 30));
-        await withRepoLock("/tmp/repo-lock-test", async () => {
-          order.push("straggler");
-        });
-      })();
-    });
-    const next = withRepoLock("/tmp/repo-lock-test", async () => {
-      order.push("next in");
-      await new Promise((r) => setTimeout(r, 60));
-      order.push("next out");
-    });
-    await Promise.all([straggler, next]);
+  it("is not held, once let go, by work started under another repository's lock inside it", async () => {
+    const order = await afterStraggler("/tmp/repo-lock-a", (work) =>
+      withRepoLock("/tmp/repo-lock-a", () => withRepoLock("/tmp/repo-lock-b", work)),
+    );
     expect(order).toEqual(["next in", "next out", "straggler"]);
   });
 });
+
+/**
+ * The holder (`hold` runs its work under the lock) starts a straggler that wants `repo`'s
+ * lock after the holder let go, while the next caller holds it: who got in, in order.
+ */
+async function afterStraggler(
+  repo: string,
+  hold: (work: () => Promise<void>) => Promise<void>,
+): Promise<string[]> {
+  const order: string[] = [];
+  let straggler: Promise<void> | undefined;
+  await hold(async () => {
+    straggler = (async () => {
+      await new Promise((r) => setTimeout(r, 30));
+      await withRepoLock(repo, async () => {
+        order.push("straggler");
+      });
+    })();
+  });
+  const next = withRepoLock(repo, async () => {
+    order.push("next in");
+    await new Promise((r) => setTimeout(r, 60));
+    order.push("next out");
+  });
+  await Promise.all([straggler, next]);
+  return order;
+}
